@@ -1,0 +1,1 @@
+"""HTTP entry points only: each module parses a request and calls the library in ``shared``."""

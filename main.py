@@ -1,0 +1,26 @@
+"""The deploy entry module: every Cloud Function is deployed from this repository root.
+
+``gcloud functions deploy NAME --source=. --entry-point=TARGET`` builds the whole (gcloudignored)
+tree; the Python buildpack loads this file and asks it for ``TARGET``. Entry points live in
+``functions/`` and are imported lazily here, only the one that runs, so no function pays the
+cold-start cost of another's imports. functions-framework puts this file's folder on ``sys.path``,
+which makes both ``functions`` and the ``shared`` library importable, in the cloud as locally.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from functions.routes import ROUTES_BY_TARGET
+
+
+def __getattr__(target: str) -> Any:
+    route = ROUTES_BY_TARGET.get(target)
+    if route is None:
+        raise AttributeError(target)
+    return getattr(importlib.import_module(route.module), target)
+
+
+def __dir__() -> list[str]:
+    return sorted(ROUTES_BY_TARGET)

@@ -1,0 +1,108 @@
+"""One typed settings object for every function, the local stack and the tests.
+
+Values come from the environment with the ``CPT_`` prefix (``CPT_WUI_URL=...``). Production
+injects secrets as environment variables with ``gcloud functions deploy --set-secrets``, so the
+code never calls Secret Manager on a request path. Local defaults make ``make up`` work with no
+configuration; outside ``local`` every secret and URL must be set explicitly, so a deployed
+function can never run on a developer default (the original product shipped a production
+default ``FRONTEND_URL``).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Environment = Literal["local", "dev", "tst", "prd"]
+
+LOCAL_TOKEN_KEY = "bG9jYWwtZGV2LW9ubHktdG9rZW4ta2V5LTMyYnl0ZXM="  # base64 of a 32-byte dev key
+# Secrets whose local defaults must never reach a deployed environment.
+_SECRET_FIELDS = (
+    "tesla_client_secret",
+    "stripe_secret_key",
+    "stripe_webhook_secret",
+    "paypal_client_secret",
+    "token_encryption_key",
+    "worker_shared_secret",
+)
+
+
+class Settings(BaseSettings):
+    """Configuration of the whole backend; see docs/configuration.md for each field."""
+
+    model_config = SettingsConfigDict(env_prefix="CPT_", extra="ignore", frozen=True)
+
+    environment: Environment = "local"
+    project_id: str = "cpt-local"
+    region: str = "europe-north1"
+    api_prefix: str = "/api/v1"
+
+    # Storage, sessions, tasks
+    reports_bucket: str = "cpt-local-reports"
+    sessions_collection: str = "order_sessions"
+    tasks_queue: str = "reports"
+    tasks_location: str = "europe-north1"
+    tasks_emulator_host: str | None = None  # host:port of the local Cloud Tasks emulator
+    worker_url: str = "http://127.0.0.1:8080/api/v1/internal/reports/worker"
+    worker_shared_secret: SecretStr = SecretStr("local-worker-secret")
+
+    # Tesla
+    tesla_client_id: str = "cpt-local-client"
+    tesla_client_secret: SecretStr = SecretStr("cpt-local-secret")
+    tesla_redirect_uri: str = "http://127.0.0.1:8080/api/v1/tesla/oauth/callback"
+    tesla_auth_url: str = "http://127.0.0.1:9100/oauth2/v3"
+    tesla_fleet_base_url: str = "http://127.0.0.1:9100/eu"
+
+    # The web app
+    wui_url: str = "http://127.0.0.1:5173"
+
+    # Payments
+    stripe_secret_key: SecretStr = SecretStr("sk_test_local")
+    stripe_publishable_key: str = "pk_test_local"
+    stripe_webhook_secret: SecretStr = SecretStr("whsec_local")
+    stripe_api_base: str | None = None  # localstripe URL; None means api.stripe.com
+    paypal_client_id: str = "cpt-local-paypal"
+    paypal_client_secret: SecretStr = SecretStr("cpt-local-paypal-secret")
+    paypal_api_base: str = "http://127.0.0.1:9200"
+    paypal_webhook_id: str = "WH-LOCAL"
+
+    # Tesla tokens are encrypted at rest with this key (base64 of 32 bytes).
+    token_encryption_key: SecretStr = SecretStr(LOCAL_TOKEN_KEY)
+
+    # Request limits
+    max_request_bytes: int = Field(default=64 * 1024, gt=0)
+
+    @model_validator(mode="after")
+    def _deployed_environments_need_real_values(self) -> Settings:
+        if self.environment == "local":
+            return self
+        defaults = Settings.model_construct()
+        still_default = [
+            name
+            for name in _SECRET_FIELDS
+            if getattr(self, name).get_secret_value()
+            == getattr(defaults, name).get_secret_value()
+        ]
+        if still_default:
+            raise ValueError(
+                f"environment {self.environment!r} needs real values for: "
+                + ", ".join(f"CPT_{n.upper()}" for n in still_default)
+            )
+        if not self.wui_url.startswith("https://"):
+            raise ValueError(f"environment {self.environment!r} needs an https CPT_WUI_URL")
+        return self
+
+    @property
+    def wui_origin(self) -> str:
+        """The origin CORS allows: scheme://host[:port] of the web app, no path."""
+        scheme, _, rest = self.wui_url.partition("://")
+        return f"{scheme}://{rest.split('/', 1)[0]}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read from the environment once per instance."""
+    return Settings()
