@@ -16,7 +16,9 @@ from shared.version import VERSION
 def health(call: Call) -> HealthResponse:
     firestore = check_firestore()
     if not firestore["ok"]:
-        raise errors.UpstreamUnavailable("Firestore is not reachable.", checks={"firestore": firestore})
+        raise errors.UpstreamUnavailable(
+            "Firestore is not reachable.", checks={"firestore": firestore}
+        )
     return HealthResponse(
         environment=call.settings.environment, version=VERSION, checks={"firestore": firestore}
     )

@@ -18,6 +18,7 @@ import traceback
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from types import MappingProxyType
 from typing import Any
 
 REDACTED = "[REDACTED]"
@@ -52,7 +53,7 @@ _SECRET_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 _log_context: contextvars.ContextVar[Mapping[str, Any]] = contextvars.ContextVar(
-    "cpt_log_context", default={}
+    "cpt_log_context", default=MappingProxyType({})
 )
 
 

@@ -18,7 +18,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Environment = Literal["local", "dev", "tst", "prd"]
 
-LOCAL_TOKEN_KEY = "bG9jYWwtZGV2LW9ubHktdG9rZW4ta2V5LTMyYnl0ZXM="  # base64 of a 32-byte dev key
+# base64 of a 32-byte key for local runs only; refused outside "local" by the validator below.
+LOCAL_TOKEN_KEY = "bG9jYWwtZGV2LW9ubHktdG9rZW4ta2V5LTMyYnl0ZXM="  # noqa: S105
 # Secrets whose local defaults must never reach a deployed environment.
 _SECRET_FIELDS = (
     "tesla_client_secret",
@@ -83,8 +84,7 @@ class Settings(BaseSettings):
         still_default = [
             name
             for name in _SECRET_FIELDS
-            if getattr(self, name).get_secret_value()
-            == getattr(defaults, name).get_secret_value()
+            if getattr(self, name).get_secret_value() == getattr(defaults, name).get_secret_value()
         ]
         if still_default:
             raise ValueError(

@@ -215,7 +215,9 @@ def _preflight(request: flask.Request, settings: Settings, route: Route) -> Resp
     return Response(status=204)
 
 
-def _apply_cors(response: Response, request: flask.Request, settings: Settings, route: Route) -> None:
+def _apply_cors(
+    response: Response, request: flask.Request, settings: Settings, route: Route
+) -> None:
     response.headers["Vary"] = "Origin"
     if request.headers.get("Origin") != settings.wui_origin:
         return

@@ -45,7 +45,7 @@ def build_openapi(routes: tuple[Route, ...] = ROUTES, server_url: str = "/") -> 
             "description": (
                 "Connect a Tesla account, pick cars and a package, get a server-side quote, "
                 "pay once, receive one report per car. Every error answers with "
-                "`{\"error\": {\"code\", \"message\", ...}}`."
+                '`{"error": {"code", "message", ...}}`.'
             ),
         },
         "servers": [{"url": server_url}],
@@ -87,9 +87,7 @@ def _operation(
         }
     success: dict[str, Any] = {"description": HTTPStatus(route.success_status).phrase}
     if route.response_model:
-        success["content"] = {
-            "application/json": {"schema": {"$ref": refs[route.response_model]}}
-        }
+        success["content"] = {"application/json": {"schema": {"$ref": refs[route.response_model]}}}
     operation["responses"][str(route.success_status)] = success
     error_content = {"application/json": {"schema": {"$ref": refs[ErrorResponse]}}}
     for status in sorted({*route.error_statuses, 500}):
