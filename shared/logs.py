@@ -39,7 +39,7 @@ _SECRET_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (
         re.compile(
             r"(?i)\b(code|state|access_token|refresh_token|id_token|client_secret|"
-            r"session_id|code_verifier|token)=[^&\s\"']+"
+            r"session_id|code_verifier|token|password|passwd|secret|api_key|key)=[^&\s\"']+"
         ),
         r"\1=" + REDACTED,
     ),
@@ -124,6 +124,17 @@ class CloudLoggingFormatter(logging.Formatter):
         return json.dumps(redact(entry), default=str)
 
 
+class StdoutHandler(logging.Handler):
+    """Writes to whatever ``sys.stdout`` is at emit time (Cloud Logging reads stdout)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            sys.stdout.write(self.format(record) + "\n")
+            sys.stdout.flush()
+        except Exception:
+            self.handleError(record)
+
+
 _configured = False
 
 
@@ -132,7 +143,7 @@ def setup_logging(level: int = logging.INFO) -> None:
     global _configured
     if _configured:
         return
-    handler = logging.StreamHandler(sys.stdout)
+    handler = StdoutHandler()
     handler.setFormatter(CloudLoggingFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]

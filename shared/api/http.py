@@ -60,9 +60,9 @@ class Call:
 Handler = Callable[[Call], BaseModel | Response]
 
 
-def endpoint(target: str) -> Callable[[Handler], Callable[[flask.Request], Response]]:
+def endpoint(target: str | Route) -> Callable[[Handler], Callable[[flask.Request], Response]]:
     """Turn ``handler(call)`` into a functions-framework HTTP function for ``target``'s route."""
-    route = route_for(target)
+    route = target if isinstance(target, Route) else route_for(target)
 
     def decorate(handler: Handler) -> Callable[[flask.Request], Response]:
         @functools.wraps(handler)

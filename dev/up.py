@@ -1,0 +1,118 @@
+"""``make up``: the whole system on this machine, with no configuration.
+
+Starts the Firestore emulator, fake-gcs-server, the Cloud Tasks emulator, localstripe and the
+Tesla Fleet API simulator, checks each for readiness, seeds demo data, then serves every function
+behind one port at ``/api/v1/...``. Ctrl-C stops every child process.
+
+Ports are overridable by environment: CPT_GATEWAY_PORT (8080), CPT_TESLA_SIM_PORT (9100),
+CPT_FIRESTORE_PORT (8085), CPT_GCS_PORT (4443), CPT_TASKS_PORT (9022), CPT_STRIPE_PORT (8420).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from contextlib import ExitStack, suppress
+from types import FrameType
+
+DEFAULT_PORTS = {
+    "CPT_GATEWAY_PORT": 8080,
+    "CPT_TESLA_SIM_PORT": 9100,
+    "CPT_FIRESTORE_PORT": 8085,
+    "CPT_GCS_PORT": 4443,
+    "CPT_TASKS_PORT": 9022,
+    "CPT_STRIPE_PORT": 8420,
+}
+LOCAL_PROJECT = "cpt-local"
+
+
+def port(name: str) -> int:
+    return int(os.environ.get(name, DEFAULT_PORTS[name]))
+
+
+def _stop_on_sigterm(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def main() -> int:
+    from dev.localcloud import LocalCloud
+    from dev.processes import start_tesla_simulator
+
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    gateway_port = port("CPT_GATEWAY_PORT")
+    with ExitStack() as stack:
+        try:
+            print("Starting the local cloud …", flush=True)
+            cloud = stack.enter_context(
+                LocalCloud(
+                    project=LOCAL_PROJECT,
+                    ports={
+                        "firestore": port("CPT_FIRESTORE_PORT"),
+                        "gcs": port("CPT_GCS_PORT"),
+                        "tasks": port("CPT_TASKS_PORT"),
+                        "stripe": port("CPT_STRIPE_PORT"),
+                    },
+                )
+            )
+            tesla = stack.enter_context(
+                start_tesla_simulator(
+                    port("CPT_TESLA_SIM_PORT"),
+                    redirect_uri=f"http://127.0.0.1:{gateway_port}/api/v1/tesla/oauth/callback",
+                )
+            )
+        except KeyboardInterrupt:
+            print("\nStopped during start-up.")
+            return 130
+        os.environ.update(local_app_environment(cloud.env, tesla.url, gateway_port))
+
+        from dev.gateway import Gateway
+        from dev.seed import seed_demo_data
+        from shared.settings import get_settings
+
+        settings = get_settings()
+        seeded = seed_demo_data(settings, stripe_api_base=cloud.env["CPT_STRIPE_API_BASE"])
+        gateway_url = f"http://127.0.0.1:{gateway_port}"
+        _print_summary(cloud.urls | {"tesla-simulator": tesla.url}, gateway_url, seeded)
+
+        from werkzeug.serving import run_simple
+
+        with suppress(KeyboardInterrupt):
+            run_simple("127.0.0.1", gateway_port, Gateway(), threaded=True, use_reloader=False)
+        print("\nStopping every service …", flush=True)
+    return 0
+
+
+def local_app_environment(
+    cloud_env: dict[str, str], tesla_url: str, gateway_port: int
+) -> dict[str, str]:
+    """The environment the functions run with locally: emulators plus simulator URLs."""
+    gateway = f"http://127.0.0.1:{gateway_port}"
+    return {
+        **cloud_env,
+        "GOOGLE_CLOUD_PROJECT": LOCAL_PROJECT,
+        "CPT_ENVIRONMENT": "local",
+        "CPT_PROJECT_ID": LOCAL_PROJECT,
+        "CPT_TESLA_AUTH_URL": f"{tesla_url}/oauth2/v3",
+        "CPT_TESLA_FLEET_BASE_URL": f"{tesla_url}/eu",
+        "CPT_TESLA_REDIRECT_URI": f"{gateway}/api/v1/tesla/oauth/callback",
+        "CPT_WORKER_URL": f"{gateway}/api/v1/internal/reports/worker",
+    }
+
+
+def _print_summary(urls: dict[str, str], gateway_url: str, seeded: list[str]) -> None:
+    width = max(len(name) for name in urls) + 2
+    print("\nServices ready:")
+    for name, url in sorted(urls.items()):
+        print(f"  {name:<{width}}{url}")
+    print(f"\n  {'API':<{width}}{gateway_url}/api/v1")
+    print(f"  {'OpenAPI':<{width}}{gateway_url}/api/v1/openapi.json")
+    print(f"  {'health':<{width}}{gateway_url}/api/v1/health")
+    print("\nSeeded:")
+    for line in seeded:
+        print(f"  - {line}")
+    print("\nCtrl-C stops everything.\n", flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
