@@ -254,7 +254,7 @@ class _StartGroup:
             self._cancelled = True
             children = list(self._children)
         for child in children:
-            child.stop(keep_workdir=True)
+            child.stop()
 
 
 # --------------------------------------------------------------------------------------------
@@ -285,8 +285,20 @@ _ports_handed_out: set[int] = set()
 _ports_lock = threading.Lock()
 
 
-def _free_port() -> int:
-    """A free loopback port; never the same one twice per process (the four start in parallel)."""
+def _claim_port(port: int, service: str) -> int:
+    """`port`, checked to be free now, or (for 0) a free loopback port.
+
+    Checked up front because gRPC servers bind with SO_REUSEPORT: a second tasks emulator on a
+    taken port would start "fine" and share it. Free ports are never handed out twice per
+    process, since the four services pick theirs in parallel.
+    """
+    if port:
+        try:
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+                probe.bind((LOOPBACK, port))
+        except OSError as error:
+            raise ServiceStartError(f"{service}: port {port} is in use ({error})") from error
+        return port
     while True:
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
             probe.bind((LOOPBACK, 0))
@@ -337,8 +349,11 @@ def _launch(
     child = group.spawn(name, argv, workdir, child_env)
     try:
         _wait_until_ready(child, is_ready, timeout_s)
-    except BaseException:  # incl. KeyboardInterrupt: never leave a half-started child behind
-        child.stop(keep_workdir=True)  # the log stays for a post-mortem
+    except BaseException as error:  # incl. Ctrl-C: never leave a half-started child behind
+        # Keep the log of a service that failed by itself (the error names it), not of one that
+        # was cancelled because a sibling failed or the user interrupted.
+        failed_by_itself = isinstance(error, ServiceStartError) and not child.stopped
+        child.stop(keep_workdir=failed_by_itself)
         raise
     return RunningService(
         name=name,
@@ -426,7 +441,7 @@ def start_firestore(
     port: int = 0, project: str = "cpt-local", *, _group: _StartGroup | None = None
 ) -> RunningService:
     script = find_firestore_emulator()
-    port = port or _free_port()
+    port = _claim_port(port, "firestore")
     host = f"{LOOPBACK}:{port}"
     base = f"http://{host}"
 
@@ -487,7 +502,7 @@ def _fake_gcs_binary() -> Path:
 
 def start_gcs(port: int = 0, *, _group: _StartGroup | None = None) -> RunningService:
     binary = _fake_gcs_binary()
-    port = port or _free_port()
+    port = _claim_port(port, "gcs")
     base = f"http://{LOOPBACK}:{port}"
 
     def is_ready() -> bool:
@@ -619,7 +634,7 @@ def start_tasks(
     default; 2 means at most 3 attempts within about a second. -1 restores "forever".
     """
     script = ensure_tasks_emulator_venv()
-    port = port or _free_port()
+    port = _claim_port(port, "tasks")
     host = f"{LOOPBACK}:{port}"
     queue_paths = [f"projects/{project}/locations/{location}/queues/{queue}" for queue in queues]
     argv = [str(script), "start", "--port", str(port), "--max-retries", str(max_retries)]
@@ -627,13 +642,15 @@ def start_tasks(
         argv += ["-d", queue_path]
 
     def is_ready() -> bool:
-        # A real gRPC round trip, which also proves the queues exist.
+        # A real gRPC round trip, which also proves the queues exist. retry=None: the default
+        # retry policy would keep one probe going for ~20 s after the child died.
         client = cloud_tasks_client(host)
         try:
             if queue_paths:
-                client.get_queue(name=queue_paths[0], timeout=1)
+                client.get_queue(name=queue_paths[0], timeout=1, retry=None)
             else:
-                client.list_queues(parent=f"projects/{project}/locations/{location}", timeout=1)
+                parent = f"projects/{project}/locations/{location}"
+                client.list_queues(parent=parent, timeout=1, retry=None)
             return True
         finally:
             client.transport.close()
@@ -683,7 +700,7 @@ def start_stripe(port: int = 0, *, _group: _StartGroup | None = None) -> Running
             "localstripe is missing: `pip install localstripe==1.15.10` "
             "(it is in requirements-dev.txt; run `make .venv/.installed`)."
         )
-    port = port or _free_port()
+    port = _claim_port(port, "stripe")
     base = f"http://{LOOPBACK}:{port}"
     workdir = _new_workdir("stripe")
 
@@ -749,6 +766,8 @@ class LocalCloud:
 
     with LocalCloud(project="cpt-test") as cloud:
         os.environ.update(cloud.env)
+
+    ports: fixed ports by service name (e.g. {"firestore": 8085}); missing or 0 = a free port.
     """
 
     SERVICE_NAMES = ("firestore", "gcs", "tasks", "stripe")
@@ -759,8 +778,13 @@ class LocalCloud:
         location: str = "europe-north1",
         queues: Sequence[str] = ("reports",),
         *,
+        ports: Mapping[str, int] | None = None,
         tasks_max_retries: int = 2,
     ) -> None:
+        unknown = set(ports or {}) - set(self.SERVICE_NAMES)
+        if unknown:
+            raise ValueError(f"ports for unknown services: {sorted(unknown)}")
+        self.ports = {name: (ports or {}).get(name, 0) for name in self.SERVICE_NAMES}
         self.project = project
         self.location = location
         self.queues = tuple(queues)
@@ -770,16 +794,19 @@ class LocalCloud:
     def start(self) -> None:
         group = _StartGroup()
         starters: dict[str, Callable[[], RunningService]] = {
-            "firestore": lambda: start_firestore(project=self.project, _group=group),
-            "gcs": lambda: start_gcs(_group=group),
+            "firestore": lambda: start_firestore(
+                self.ports["firestore"], project=self.project, _group=group
+            ),
+            "gcs": lambda: start_gcs(self.ports["gcs"], _group=group),
             "tasks": lambda: start_tasks(
+                self.ports["tasks"],
                 project=self.project,
                 location=self.location,
                 queues=self.queues,
                 max_retries=self.tasks_max_retries,
                 _group=group,
             ),
-            "stripe": lambda: start_stripe(_group=group),
+            "stripe": lambda: start_stripe(self.ports["stripe"], _group=group),
         }
         pool = ThreadPoolExecutor(max_workers=len(starters), thread_name_prefix="localcloud")
         futures: dict[str, Future[RunningService]] = {
