@@ -47,8 +47,8 @@ class ReceivedRequest:
 
 
 @contextmanager
-def recording_server() -> Iterator[tuple[str, queue.Queue[ReceivedRequest]]]:
-    """A throw-away HTTP server on loopback that answers 200 and records every request."""
+def recording_server(status: int = 200) -> Iterator[tuple[str, queue.Queue[ReceivedRequest]]]:
+    """A throw-away HTTP server on loopback that answers `status` and records every request."""
     received: queue.Queue[ReceivedRequest] = queue.Queue()
 
     @Request.application
@@ -56,7 +56,7 @@ def recording_server() -> Iterator[tuple[str, queue.Queue[ReceivedRequest]]]:
         received.put(
             ReceivedRequest(request.method, request.path, dict(request.headers), request.get_data())
         )
-        return Response("ok")
+        return Response("recorded", status=status)
 
     server = make_server("127.0.0.1", 0, record, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -163,6 +163,24 @@ def test_cloud_tasks_http_task_is_dispatched_with_cloud_tasks_headers(
     assert delivered.headers["X-Cloudtasks-Queuename"] == queue_path
     assert delivered.headers["X-Cloudtasks-Taskname"] == task.name.rsplit("/", 1)[-1]
     assert delivered.headers["X-Cloudtasks-Taskretrycount"] == "0"
+
+
+def test_cloud_tasks_failed_task_is_retried_at_once_up_to_max_retries(
+    local_cloud: LocalCloud,
+) -> None:
+    from google.cloud import tasks_v2
+
+    client = cloud_tasks_client(os.environ["CPT_TASKS_EMULATOR_HOST"])
+    queue_path = client.queue_path(TEST_PROJECT, local_cloud.location, "reports")
+    with recording_server(status=500) as (url, received):
+        client.create_task(
+            parent=queue_path, task=tasks_v2.Task(http_request=tasks_v2.HttpRequest(url=url))
+        )
+        attempts = [received.get(timeout=DELIVERY_TIMEOUT_S) for _ in range(3)]
+        with pytest.raises(queue.Empty):  # max_retries=2: the third attempt was the last
+            received.get(timeout=0.6)
+    client.transport.close()
+    assert [a.headers["X-Cloudtasks-Taskretrycount"] for a in attempts] == ["0", "1", "2"]
 
 
 # --- Stripe ---------------------------------------------------------------------------------
