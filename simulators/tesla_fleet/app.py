@@ -21,7 +21,7 @@ _PIXEL_PNG = base64.b64decode(
 
 def create_app(config: SimulatorConfig | None = None) -> Flask:
     state = SimulatorState(config or SimulatorConfig())
-    app = Flask(__name__)
+    app = Flask(__name__, static_folder=None)  # /static/ serves generated images below
     app.extensions["tesla_fleet_state"] = state
     app.register_blueprint(create_oauth_blueprint(state))
     app.register_blueprint(create_fleet_blueprint(state))

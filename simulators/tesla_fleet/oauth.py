@@ -62,7 +62,7 @@ def mint_access_token(
     client_id: str,
     scopes: list[str],
     region: str,
-    issued_by_refresh_token: str | None = None,
+    paired_refresh_token: str | None = None,
 ) -> tuple[str, int]:
     settings = state.settings
     now = int(state.clock.now())
@@ -90,7 +90,7 @@ def mint_access_token(
         client_id=client_id,
         scopes=list(scopes),
         expires_at=now + lifetime,
-        issued_by_refresh_token=issued_by_refresh_token,
+        paired_refresh_token=paired_refresh_token,
     )
     return jwt.encode(claims, settings.jwt_secret, algorithm=JWT_ALGORITHM), lifetime
 
@@ -165,7 +165,6 @@ def _token_bundle(
     *,
     nonce: str | None,
     oauth_state: str | None,
-    issued_by: str | None = None,
 ) -> dict[str, Any]:
     refresh_token = (
         _issue_refresh_token(state, account, client_id, scopes, region)
@@ -178,7 +177,7 @@ def _token_bundle(
         client_id=client_id,
         scopes=scopes,
         region=region,
-        issued_by_refresh_token=issued_by,
+        paired_refresh_token=refresh_token,
     )
     bundle: dict[str, Any] = {"access_token": access_token}
     if refresh_token:
@@ -284,7 +283,7 @@ def _grant_refresh_token(state: SimulatorState, params: dict[str, str]) -> dict[
         record.used_at = now
     if settings.revoke_access_tokens_on_refresh:
         for access in state.access_tokens.values():
-            if access.issued_by_refresh_token == record.token:
+            if access.paired_refresh_token == record.token:
                 access.revoked = True
     return _token_bundle(
         state,
@@ -294,7 +293,6 @@ def _grant_refresh_token(state: SimulatorState, params: dict[str, str]) -> dict[
         record.audience_region,
         nonce=None,
         oauth_state=None,
-        issued_by=record.token,
     )
 
 

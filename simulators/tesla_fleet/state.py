@@ -83,7 +83,9 @@ class AccessTokenRecord:
     client_id: str
     scopes: list[str]
     expires_at: float
-    issued_by_refresh_token: str | None = None
+    # The refresh token minted in the same response: Tesla's 2024 policy kills these access
+    # tokens once that refresh token is exchanged (optional, see revoke_access_tokens_on_refresh).
+    paired_refresh_token: str | None = None
     revoked: bool = False
 
 
