@@ -137,18 +137,22 @@ class _ChildProcess:
         self.workdir = workdir
         self.log_path = workdir / "output.log"
         child_env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
-        with self.log_path.open("wb") as log:
-            # Own session = own process group: Ctrl-C in the terminal doesn't hit the child
-            # half-way, and stop() can signal every process of the tree (e.g. java under bash).
-            self.popen = subprocess.Popen(
-                list(argv),
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                cwd=workdir,
-                env=child_env,
-                start_new_session=True,
-            )
+        try:
+            with self.log_path.open("wb") as log:
+                # Own session = own process group: Ctrl-C in the terminal doesn't hit the child
+                # half-way, and stop() can signal every process of the tree (java under bash).
+                self.popen = subprocess.Popen(
+                    list(argv),
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    cwd=workdir,
+                    env=child_env,
+                    start_new_session=True,
+                )
+        except OSError as error:  # not executable, wrong architecture, …
+            shutil.rmtree(workdir, ignore_errors=True)
+            raise ServiceStartError(f"{name}: cannot run {argv[0]}: {error}") from error
         self._stop_lock = threading.Lock()
         self.stopped = False
         with _live_children_lock:
@@ -244,6 +248,7 @@ class _StartGroup:
     ) -> _ChildProcess:
         with self._lock:
             if self._cancelled:
+                shutil.rmtree(workdir, ignore_errors=True)
                 raise ServiceStartError(f"{name}: start cancelled")
             child = _ChildProcess(name, argv, workdir, env)
             self._children.append(child)
@@ -343,10 +348,9 @@ def _launch(
     client_env: dict[str, str],
     is_ready: Callable[[], bool],
     timeout_s: float,
-    child_env: Mapping[str, str] | None = None,
 ) -> RunningService:
     started = time.monotonic()
-    child = group.spawn(name, argv, workdir, child_env)
+    child = group.spawn(name, argv, workdir)
     try:
         _wait_until_ready(child, is_ready, timeout_s)
     except BaseException as error:  # incl. Ctrl-C: never leave a half-started child behind
@@ -368,6 +372,7 @@ def _launch(
 
 def _wait_until_ready(child: _ChildProcess, is_ready: Callable[[], bool], timeout_s: float) -> None:
     deadline = time.monotonic() + timeout_s
+    last_probe_error: Exception | None = None
     while True:
         exit_code = child.exit_code()
         if exit_code is not None or child.stopped:
@@ -376,13 +381,15 @@ def _wait_until_ready(child: _ChildProcess, is_ready: Callable[[], bool], timeou
                 f"{child.name} {reason} before it was ready. Last output "
                 f"({child.log_path}):\n{child.output_tail()}"
             )
-        with contextlib.suppress(Exception):  # any error of a probe just means "not yet"
+        try:
             if is_ready():
                 return
+        except Exception as error:  # any error of a probe just means "not yet"
+            last_probe_error = error
         if time.monotonic() > deadline:
             raise ServiceStartError(
-                f"{child.name} was not ready within {timeout_s:.0f} s. Last output "
-                f"({child.log_path}):\n{child.output_tail()}"
+                f"{child.name} was not ready within {timeout_s:.0f} s (last probe error: "
+                f"{last_probe_error!r}). Last output ({child.log_path}):\n{child.output_tail()}"
             )
         time.sleep(_POLL_INTERVAL_S)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import queue
+import shutil
 import socket
 import threading
 import time
@@ -245,6 +246,18 @@ def test_missing_gcloud_raises_the_install_instruction(
     )
     assert "gcloud components install cloud-firestore-emulator" in str(raised.value)
     assert "openjdk-17-jre-headless" in str(raised.value)
+
+
+def test_missing_java_raises_the_java_install_instruction(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    real_gcloud = shutil.which("gcloud")
+    assert real_gcloud is not None
+    (tmp_path / "gcloud").symlink_to(real_gcloud)  # gcloud and the emulator found, java not
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.delenv("JAVA", raising=False)
+    with pytest.raises(MissingToolError, match="apt-get install openjdk-17-jre-headless"):
+        start_firestore()
 
 
 def test_stop_kills_the_whole_process_tree_and_is_idempotent() -> None:
