@@ -117,15 +117,18 @@ def _dispatch(
     method = "GET" if request.method == "HEAD" else request.method
     if method != route.method:
         raise errors.MethodNotAllowed(request.method, [route.method, "OPTIONS"])
-    match = route.path_pattern.search(request.path)
-    if match is None:
+    # A function answers at its own URL's root too (no gateway in front), unless it needs
+    # parameters from the path.
+    at_function_root = request.path == "/" and not route.path_params
+    match = None if at_function_root else route.path_pattern.search(request.path)
+    if match is None and not at_function_root:
         raise errors.NotFound(f"No such resource: {request.path}")
     call = Call(
         route=route,
         request=request,
         settings=settings,
         request_id=request_id,
-        path_params=match.groupdict(),
+        path_params=match.groupdict() if match else {},
         body=_parse_body(route, request, settings) if route.request_model else None,
         query=_validate(route.query_model, request.args.to_dict(), location="query")
         if route.query_model
