@@ -10,6 +10,7 @@ CPT_FIRESTORE_PORT (8085), CPT_GCS_PORT (4443), CPT_TASKS_PORT (9022), CPT_STRIP
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import sys
@@ -39,6 +40,9 @@ def main() -> int:
     from dev.localcloud import LocalCloud
     from dev.processes import start_tesla_simulator
 
+    # Ctrl-C must stop everything even when started from a shell that ignores SIGINT in
+    # background jobs; SIGTERM (an IDE's stop button, `kill`) does the same.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     gateway_port = port("CPT_GATEWAY_PORT")
     with ExitStack() as stack:
@@ -76,6 +80,12 @@ def main() -> int:
         _print_summary(cloud.urls | {"tesla-simulator": tesla.url}, gateway_url, seeded)
 
         from werkzeug.serving import run_simple
+
+        from shared.logs import setup_logging
+
+        setup_logging()
+        # The gateway's functions log each request themselves; werkzeug's line would repeat it.
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
         with suppress(KeyboardInterrupt):
             run_simple("127.0.0.1", gateway_port, Gateway(), threaded=True, use_reloader=False)
