@@ -1,0 +1,395 @@
+"""Vouchers: load the voucher file, and decide whether a code the buyer typed applies.
+
+The file (``config/vouchers.json``, one per environment) maps each code to its terms::
+
+    {"LAUNCH10": {"type": "percentage", "value": 10, "label": "Launch discount (10% off)",
+                  "active": true, "valid_until": "2026-12-31T23:59:59Z",
+                  "max_redemptions": 500, "packages": ["pro", "expert"]}}
+
+Types: ``percentage`` (value = percent, may be fractional), ``fixed`` (value = cents off),
+``free`` (no value). Optional: ``valid_from``/``valid_until`` (ISO 8601 with an offset, both
+inclusive), ``max_redemptions``, ``packages``. A file with anything wrong fails loudly, naming the
+file, the code and the field: a voucher silently ignored is a campaign that silently fails.
+
+Every refusal answers the buyer with the same sentence, so answers do not reveal which codes
+exist or why one failed; the private ``RefusalReason`` is for logs only.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+
+from shared.pricing.catalog import Package, UnknownPackageError, parse_package
+from shared.pricing.money import (
+    format_money,
+    format_percent,
+    require_cents,
+    require_currency,
+    round_half_up_quotient,
+)
+
+MAX_CODE_LENGTH = 64
+# What a code may contain; the buyer's input is trimmed and upper-cased before the lookup.
+_CODE_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_HUNDRED = Decimal(100)
+
+VOUCHER_NOT_VALID_MESSAGE = "This voucher code is not valid."
+VOUCHER_NOT_VALID_ERROR_CODE = "voucher_not_valid"
+
+
+class VoucherType(StrEnum):
+    PERCENTAGE = "percentage"
+    FIXED = "fixed"
+    FREE = "free"
+
+
+class RefusalReason(StrEnum):
+    """Why a code was refused. For logs only: never put it in a response."""
+
+    MALFORMED = "malformed"  # empty, too long, or characters no code can contain
+    UNKNOWN = "unknown"
+    INACTIVE = "inactive"
+    NOT_YET_VALID = "not_yet_valid"
+    EXPIRED = "expired"
+    REDEMPTION_LIMIT_REACHED = "redemption_limit_reached"
+    WRONG_PACKAGE = "wrong_package"
+
+
+class VoucherFileError(ValueError):
+    """The voucher file cannot be read or has an invalid entry; the message names file and field."""
+
+
+@dataclass(frozen=True, slots=True)
+class Voucher:
+    code: str  # canonical form: trimmed, upper-case
+    type: VoucherType
+    label: str
+    active: bool
+    percent_off: Decimal | None = None  # percentage vouchers only, 0 < percent ≤ 100
+    amount_off_cents: int | None = None  # fixed vouchers only, > 0
+    valid_from: datetime | None = None  # UTC, inclusive
+    valid_until: datetime | None = None  # UTC, inclusive
+    max_redemptions: int | None = None
+    packages: frozenset[Package] | None = None  # None: every package
+
+    def applies_to(self, package: str | Package) -> bool:
+        return self.packages is None or parse_package(package) in self.packages
+
+    def discount_cents(self, price_cents: int) -> int:
+        """The amount taken off ``price_cents``: never more than the price itself."""
+        require_cents(price_cents, "price_cents")
+        if self.type is VoucherType.FREE:
+            return price_cents
+        if self.type is VoucherType.FIXED:
+            assert self.amount_off_cents is not None
+            return min(self.amount_off_cents, price_cents)
+        assert self.percent_off is not None
+        # Half up to the cent, as Saleor does: 10 % of 2999 is 299.9 → 300.
+        discount = round_half_up_quotient(Decimal(price_cents) * self.percent_off, _HUNDRED)
+        return min(discount, price_cents)
+
+    def describe(self, currency: str) -> str:
+        """The effect in a few words for the UI preview: ``10% off``, ``€5.00 off``, ``Free``."""
+        if self.type is VoucherType.FREE:
+            return "Free"
+        if self.type is VoucherType.FIXED:
+            assert self.amount_off_cents is not None
+            return f"{format_money(self.amount_off_cents, require_currency(currency))} off"
+        assert self.percent_off is not None
+        return f"{format_percent(self.percent_off)} off"
+
+
+class VoucherBook(Mapping[str, Voucher]):
+    """The vouchers of one file, keyed by canonical code; ``find`` takes what the buyer typed."""
+
+    def __init__(self, vouchers: Mapping[str, Voucher], *, source: str) -> None:
+        self._vouchers = dict(vouchers)
+        self.source = source
+
+    def __getitem__(self, code: str) -> Voucher:
+        return self._vouchers[code]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._vouchers)
+
+    def __len__(self) -> int:
+        return len(self._vouchers)
+
+    def __repr__(self) -> str:
+        return f"VoucherBook({self.source!r}, {len(self)} vouchers)"
+
+    def find(self, raw_code: str) -> Voucher | None:
+        code = normalize_code(raw_code)
+        return None if code is None else self._vouchers.get(code)
+
+
+def normalize_code(raw_code: object) -> str | None:
+    """``" launch10 "`` → ``"LAUNCH10"``; None if no voucher could ever have this code."""
+    if not isinstance(raw_code, str):
+        return None
+    stripped = raw_code.strip()
+    # Check the characters before upper-casing: "ß".upper() == "SS" must not match a code.
+    if not _CODE_PATTERN.fullmatch(stripped):
+        return None
+    return stripped.upper()
+
+
+# ── Evaluation ──────────────────────────────────────────────────────────────────────────────────
+
+
+@dataclass(frozen=True, slots=True)
+class VoucherAccepted:
+    voucher: Voucher
+    valid: ClassVar[Literal[True]] = True
+
+
+@dataclass(frozen=True, slots=True)
+class VoucherRefused:
+    reason: RefusalReason  # private: for logs
+    valid: ClassVar[Literal[False]] = False
+    public_message: ClassVar[str] = VOUCHER_NOT_VALID_MESSAGE
+
+
+VoucherDecision = VoucherAccepted | VoucherRefused
+
+
+def evaluate_voucher(
+    book: VoucherBook,
+    raw_code: str,
+    *,
+    now: datetime,
+    redemptions_used: int,
+    package: str | Package | None = None,
+) -> VoucherDecision:
+    """Accept or refuse the code the buyer typed.
+
+    ``redemptions_used`` is how often the code has been redeemed so far (counted in Firestore at
+    payment, not here); a code at its ``max_redemptions`` is refused. ``package=None`` skips the
+    package restriction, for the preview before a package is chosen; the quote passes it.
+    """
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError("now must be timezone-aware (UTC)")
+    if isinstance(redemptions_used, bool) or not isinstance(redemptions_used, int):
+        raise TypeError("redemptions_used must be an int")
+    if redemptions_used < 0:
+        raise ValueError(f"redemptions_used must not be negative, got {redemptions_used}")
+    wanted_package = None if package is None else parse_package(package)
+
+    code = normalize_code(raw_code)
+    if code is None:
+        return VoucherRefused(RefusalReason.MALFORMED)
+    voucher = book.get(code)
+    if voucher is None:
+        return VoucherRefused(RefusalReason.UNKNOWN)
+    if not voucher.active:
+        return VoucherRefused(RefusalReason.INACTIVE)
+    if voucher.valid_from is not None and now < voucher.valid_from:
+        return VoucherRefused(RefusalReason.NOT_YET_VALID)
+    if voucher.valid_until is not None and now > voucher.valid_until:
+        return VoucherRefused(RefusalReason.EXPIRED)
+    if voucher.max_redemptions is not None and redemptions_used >= voucher.max_redemptions:
+        return VoucherRefused(RefusalReason.REDEMPTION_LIMIT_REACHED)
+    if wanted_package is not None and not voucher.applies_to(wanted_package):
+        return VoucherRefused(RefusalReason.WRONG_PACKAGE)
+    return VoucherAccepted(voucher)
+
+
+# ── Loading ─────────────────────────────────────────────────────────────────────────────────────
+
+_FIELDS = frozenset(
+    {"type", "value", "label", "active", "valid_from", "valid_until", "max_redemptions", "packages"}
+)
+
+_cache_lock = threading.Lock()
+_cache: dict[Path, tuple[tuple[int, int], VoucherBook]] = {}
+
+
+def load_vouchers(path: Path) -> VoucherBook:
+    """Read and check the voucher file; cached by path and modification time.
+
+    A function instance reads the file once; an edited file (new mtime or size) is read again.
+    """
+    resolved = Path(path).resolve()
+    try:
+        stat = resolved.stat()
+    except OSError as error:
+        raise VoucherFileError(f"{path}: cannot read voucher file ({error.strerror})") from error
+    stamp = (stat.st_mtime_ns, stat.st_size)
+    with _cache_lock:
+        cached = _cache.get(resolved)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    try:
+        text = resolved.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise VoucherFileError(f"{path}: cannot read voucher file ({error})") from error
+    book = parse_vouchers_json(text, source=str(path))
+    with _cache_lock:
+        _cache[resolved] = (stamp, book)
+    return book
+
+
+def clear_voucher_cache() -> None:
+    with _cache_lock:
+        _cache.clear()
+
+
+def parse_vouchers_json(text: str, *, source: str) -> VoucherBook:
+    """Parse the file's text; numbers become int or Decimal, never float."""
+
+    def reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for key, value in pairs:
+            if key in result:
+                raise VoucherFileError(f"{source}: key {key!r} appears twice in one object")
+            result[key] = value
+        return result
+
+    def reject_constant(name: str) -> Any:
+        raise VoucherFileError(f"{source}: {name} is not a valid number here")
+
+    try:
+        data = json.loads(
+            text,
+            parse_float=Decimal,
+            parse_constant=reject_constant,
+            object_pairs_hook=reject_duplicates,
+        )
+    except json.JSONDecodeError as error:
+        raise VoucherFileError(
+            f"{source}: not valid JSON at line {error.lineno} column {error.colno}: {error.msg}"
+        ) from error
+    return parse_vouchers(data, source=source)
+
+
+def parse_vouchers(data: object, *, source: str) -> VoucherBook:
+    """Check the decoded file: an object mapping canonical codes to voucher objects."""
+    if not isinstance(data, dict):
+        raise VoucherFileError(f"{source}: the top level must be an object of code → voucher")
+    vouchers: dict[str, Voucher] = {}
+    for code, entry in data.items():
+        if normalize_code(code) != code:
+            raise VoucherFileError(
+                f"{source}: voucher code {code!r} must be 1–{MAX_CODE_LENGTH} upper-case "
+                "letters, digits, '_' or '-'"
+            )
+        vouchers[code] = _parse_voucher(code, entry, source=source)
+    return VoucherBook(vouchers, source=source)
+
+
+def _parse_voucher(code: str, entry: object, *, source: str) -> Voucher:
+    def fail(field: str, problem: str) -> VoucherFileError:
+        where = f"{code}.{field}" if field else code
+        return VoucherFileError(f"{source}: {where}: {problem}")
+
+    if not isinstance(entry, dict):
+        raise fail("", "must be an object")
+    unknown = sorted(set(entry) - _FIELDS)
+    if unknown:
+        raise fail(unknown[0], f"unknown field (allowed: {', '.join(sorted(_FIELDS))})")
+
+    raw_type = entry.get("type")
+    try:
+        voucher_type = VoucherType(raw_type)
+    except ValueError:
+        allowed = ", ".join(t.value for t in VoucherType)
+        raise fail("type", f"must be one of {allowed}, got {raw_type!r}") from None
+
+    label = entry.get("label")
+    if not isinstance(label, str) or not label.strip():
+        raise fail("label", "must be a non-empty string")
+
+    active = entry.get("active")
+    if not isinstance(active, bool):
+        raise fail("active", "must be true or false")
+
+    percent_off: Decimal | None = None
+    amount_off_cents: int | None = None
+    value = entry.get("value")
+    if voucher_type is VoucherType.PERCENTAGE:
+        if isinstance(value, bool) or not isinstance(value, int | Decimal):
+            raise fail("value", "must be a number of percent, e.g. 10 or 12.5")
+        percent_off = Decimal(value)
+        if not percent_off.is_finite() or not 0 < percent_off <= _HUNDRED:
+            raise fail("value", f"must be more than 0 and at most 100 percent, got {value}")
+    elif voucher_type is VoucherType.FIXED:
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            raise fail("value", f"must be a positive whole number of cents, got {value!r}")
+        amount_off_cents = value
+    elif "value" in entry:
+        raise fail("value", "a free voucher takes no value")
+
+    valid_from = _parse_instant(entry.get("valid_from"), "valid_from", fail)
+    valid_until = _parse_instant(entry.get("valid_until"), "valid_until", fail)
+    if valid_from is not None and valid_until is not None and valid_from >= valid_until:
+        raise fail("valid_until", "must be later than valid_from")
+
+    max_redemptions = entry.get("max_redemptions")
+    if max_redemptions is not None and (
+        isinstance(max_redemptions, bool)
+        or not isinstance(max_redemptions, int)
+        or max_redemptions < 1
+    ):
+        raise fail("max_redemptions", f"must be a whole number ≥ 1, got {max_redemptions!r}")
+
+    packages: frozenset[Package] | None = None
+    raw_packages = entry.get("packages")
+    if raw_packages is not None:
+        if not isinstance(raw_packages, list) or not raw_packages:
+            raise fail("packages", "must be a non-empty list of package names")
+        try:
+            parsed = [_parse_exact_package(name) for name in raw_packages]
+        except UnknownPackageError as error:
+            raise fail("packages", str(error)) from None
+        if len(set(parsed)) != len(parsed):
+            raise fail("packages", "lists a package twice")
+        packages = frozenset(parsed)
+
+    return Voucher(
+        code=code,
+        type=voucher_type,
+        label=label.strip(),
+        active=active,
+        percent_off=percent_off,
+        amount_off_cents=amount_off_cents,
+        valid_from=valid_from,
+        valid_until=valid_until,
+        max_redemptions=max_redemptions,
+        packages=packages,
+    )
+
+
+def _parse_exact_package(name: object) -> Package:
+    # The file must spell packages exactly ("pro"), so a grep for a package finds its vouchers.
+    if not isinstance(name, str) or name not in {p.value for p in Package}:
+        known = ", ".join(p.value for p in Package)
+        raise UnknownPackageError(f"unknown package {name!r}; known: {known}")
+    return Package(name)
+
+
+def _parse_instant(
+    value: object, field: str, fail: Callable[[str, str], VoucherFileError]
+) -> datetime | None:
+    """ISO 8601 with an explicit offset (``2026-03-01T00:00:00Z``), returned in UTC."""
+    if value is None:
+        return None
+    problem = "must be an ISO 8601 date-time with an offset, e.g. 2026-03-01T00:00:00Z"
+    if not isinstance(value, str):
+        raise fail(field, f"{problem}, got {value!r}")
+    try:
+        instant = datetime.fromisoformat(value)
+    except ValueError:
+        raise fail(field, f"{problem}, got {value!r}") from None
+    if instant.tzinfo is None or instant.utcoffset() is None:
+        # A naive time would be read in whatever zone the function runs in: refuse it.
+        raise fail(field, f"{problem}; {value!r} has no offset")
+    return instant.astimezone(UTC)
