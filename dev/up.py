@@ -104,7 +104,7 @@ def local_app_environment(
         "CPT_ENVIRONMENT": "local",
         "CPT_PROJECT_ID": LOCAL_PROJECT,
         "CPT_TESLA_AUTH_URL": f"{tesla_url}/oauth2/v3",
-        "CPT_TESLA_FLEET_BASE_URL": f"{tesla_url}/eu",
+        "CPT_TESLA_FLEET_URL_TEMPLATE": f"{tesla_url}/{{region}}",
         "CPT_TESLA_REDIRECT_URI": f"{gateway}/api/v1/tesla/oauth/callback",
         "CPT_WORKER_URL": f"{gateway}/api/v1/internal/reports/worker",
     }

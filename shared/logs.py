@@ -146,7 +146,9 @@ def setup_logging(level: int = logging.INFO) -> None:
     handler = StdoutHandler()
     handler.setFormatter(CloudLoggingFormatter())
     root = logging.getLogger()
-    root.handlers[:] = [handler]
+    # Other handlers (a test's capture, a debugger's) stay; only stdout is ours to format.
+    root.handlers[:] = [h for h in root.handlers if not isinstance(h, logging.StreamHandler)]
+    root.addHandler(handler)
     root.setLevel(level)
     _configured = True
 

@@ -10,7 +10,9 @@ default ``FRONTEND_URL``).
 
 from __future__ import annotations
 
+from decimal import Decimal
 from functools import lru_cache
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
@@ -55,7 +57,14 @@ class Settings(BaseSettings):
     tesla_client_secret: SecretStr = SecretStr("cpt-local-secret")
     tesla_redirect_uri: str = "http://127.0.0.1:8080/api/v1/tesla/oauth/callback"
     tesla_auth_url: str = "http://127.0.0.1:9100/oauth2/v3"
-    tesla_fleet_base_url: str = "http://127.0.0.1:9100/eu"
+    # Regional Fleet API hosts; {region} is na, eu or cn. Only URLs of this shape are ever
+    # called with a user's token (a 421 naming another host is not followed).
+    tesla_fleet_url_template: str = "http://127.0.0.1:9100/{region}"
+    tesla_default_region: Literal["na", "eu", "cn"] = "eu"
+    tesla_scopes: str = (
+        "openid offline_access user_data vehicle_device_data vehicle_charging_cmds vehicle_specs"
+    )
+    tesla_timeout_s: float = Field(default=10.0, gt=0)
 
     # The web app
     wui_url: str = "http://127.0.0.1:5173"
@@ -70,11 +79,33 @@ class Settings(BaseSettings):
     paypal_api_base: str = "http://127.0.0.1:9200"
     paypal_webhook_id: str = "WH-LOCAL"
 
-    # Tesla tokens are encrypted at rest with this key (base64 of 32 bytes).
+    # Tesla tokens are encrypted at rest with this key (base64 of 32 bytes); keys being rotated
+    # out stay readable from the comma-separated previous list (docs/security.md).
     token_encryption_key: SecretStr = SecretStr(LOCAL_TOKEN_KEY)
+    token_encryption_previous_keys: SecretStr = SecretStr("")
+
+    # Order sessions and OAuth
+    session_ttl_s: int = Field(default=30 * 60, gt=0)
+    oauth_state_ttl_s: int = Field(default=15 * 60, gt=0)
+    oauth_states_collection: str = "oauth_states"
+
+    # Abuse limits on endpoints that create state without a session, per client IP, counted in
+    # Firestore so that every instance shares them.
+    rate_limits_collection: str = "rate_limits"
+    oauth_rate_limit: int = Field(default=20, gt=0)  # requests per window per IP and endpoint
+    oauth_rate_window_s: int = Field(default=60, gt=0)
+
+    # Pricing
+    currency: str = "EUR"
+    vat_rate_percent: Decimal = Decimal("25.5")
+    vouchers_path: Path = Path(__file__).resolve().parent.parent / "config" / "vouchers.json"
 
     # Request limits
     max_request_bytes: int = Field(default=64 * 1024, gt=0)
+    # How many proxies in front of the functions append to X-Forwarded-For: 1 for a function
+    # URL (Google's front end), 2 behind the external load balancer. The client address is the
+    # entry that many places from the end; entries before it are whatever the client sent.
+    trusted_proxy_hops: int = Field(default=1, ge=0)
 
     @model_validator(mode="after")
     def _deployed_environments_need_real_values(self) -> Settings:

@@ -7,6 +7,7 @@ functions the way functions-framework and the public entry do.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from flask.testing import FlaskClient
 from functions_framework import create_app
 from werkzeug.test import Client
 
+from shared.logs import CloudLoggingFormatter
 from tests.fixtures.localcloud import *  # noqa: F403
 from tests.fixtures.localcloud import TEST_PROJECT, LocalCloud
 from tests.fixtures.tesla_sim import *  # noqa: F403
@@ -39,7 +41,7 @@ def app_env(local_cloud: LocalCloud, tesla_sim: TeslaSimulator) -> Iterator[dict
         "CPT_PROJECT_ID": TEST_PROJECT,
         "CPT_REPORTS_BUCKET": "cpt-test-reports",
         "CPT_TESLA_AUTH_URL": f"{tesla_sim.url}/oauth2/v3",
-        "CPT_TESLA_FLEET_BASE_URL": tesla_sim.base_url("eu"),
+        "CPT_TESLA_FLEET_URL_TEMPLATE": f"{tesla_sim.url}/{{region}}",
     }
     with pytest.MonkeyPatch.context() as patch:
         for name, value in env.items():
@@ -61,3 +63,44 @@ def gateway(app_env: dict[str, str]) -> Client:
     from dev.gateway import Gateway
 
     return Client(Gateway())
+
+
+class SecretsLedger:
+    """Secrets the tests saw (session ids, tokens); none may ever appear in a log line."""
+
+    def __init__(self) -> None:
+        self.values: set[str] = set()
+
+    def add(self, *values: str | None) -> None:
+        self.values.update(v for v in values if v and len(v) >= 16)
+
+
+class _FormattedLogCapture(logging.Handler):
+    """Keeps every record of the run as the JSON line Cloud Logging would receive."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setFormatter(CloudLoggingFormatter())
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def seen_secrets() -> Iterator[SecretsLedger]:
+    """Register secrets here; at the end of the run no captured log line may contain one.
+
+    Autouse, so the capture spans the whole run: every line any test caused to be logged.
+    """
+    ledger = SecretsLedger()
+    capture = _FormattedLogCapture()
+    root = logging.getLogger()
+    root.addHandler(capture)
+    if root.level > logging.INFO or root.level == logging.NOTSET:
+        root.setLevel(logging.INFO)  # what production logs
+    yield ledger
+    root.removeHandler(capture)
+    leaked = [s for s in ledger.values if any(s in line for line in capture.lines)]
+    assert capture.lines, "no log line was captured: the check would prove nothing"
+    assert not leaked, f"{len(leaked)} secret(s) appeared in the logs"

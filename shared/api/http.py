@@ -51,10 +51,15 @@ class Call:
 
     @property
     def client_ip(self) -> str:
-        """The caller's address: the first hop of X-Forwarded-For behind Google's front end."""
-        forwarded = self.request.headers.get("X-Forwarded-For", "")
-        first = forwarded.split(",", 1)[0].strip()
-        return first or (self.request.remote_addr or "unknown")
+        """The caller's address as our own proxies saw it (never a value the client chose)."""
+        hops = self.settings.trusted_proxy_hops
+        forwarded = [
+            part.strip() for part in self.request.headers.get("X-Forwarded-For", "").split(",")
+        ]
+        forwarded = [part for part in forwarded if part]
+        if hops and len(forwarded) >= hops:
+            return forwarded[-hops]
+        return self.request.remote_addr or "unknown"
 
 
 Handler = Callable[[Call], BaseModel | Response]

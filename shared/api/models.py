@@ -6,9 +6,9 @@ silently ignored value.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt, StringConstraints, field_validator
 
 
 class RequestModel(BaseModel):
@@ -42,3 +42,69 @@ class HealthResponse(ResponseModel):
     environment: str
     version: str
     checks: dict[str, Any] = Field(default_factory=dict)
+
+
+SessionId = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Za-z0-9_-]{43}$"),
+    Field(
+        description="The order session id from the OAuth callback (a bearer token: keep it secret)."
+    ),
+]
+Brand = Literal["tesla"]
+Package = Literal["basic", "pro", "expert"]
+
+
+class OAuthInitiateRequest(RequestModel):
+    brand: Brand
+    session_id: SessionId | None = Field(
+        default=None,
+        description="Reconnect this existing order (its token expired) instead of starting one.",
+    )
+
+
+class OAuthInitiateResponse(ResponseModel):
+    # camelCase as in the v1/v2 contract the WUI already speaks (roadmap §3.1).
+    authUrl: str = Field(description="Send the browser here: the brand's consent page.")
+
+
+class OAuthCallbackQuery(BaseModel):
+    """What the brand appends to the redirect URI. Extra parameters (locale, issuer) are ignored."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    code: str | None = None
+    state: str | None = None
+    error: str | None = None
+    error_description: str | None = None
+
+
+class VehicleView(ResponseModel):
+    id: int
+    vin: str = Field(description="The VIN with its last four characters masked.")
+    display_name: str | None
+    model: str | None = Field(description="From the car type when known, else VIN position 4.")
+    year: int | None = Field(description="Model year, from VIN position 10.")
+    state: Literal["online", "asleep", "offline", "unknown"]
+
+
+class VehiclesResponse(ResponseModel):
+    vehicles: list[VehicleView]
+
+
+class SelectRequest(RequestModel):
+    vehicle_ids: list[PositiveInt] = Field(min_length=1, max_length=100)
+    package: Package
+
+    @field_validator("vehicle_ids")
+    @classmethod
+    def _no_duplicates(cls, ids: list[int]) -> list[int]:
+        if len(set(ids)) != len(ids):
+            raise ValueError("lists a vehicle more than once")
+        return ids
+
+
+class SelectResponse(ResponseModel):
+    status: str
+    vehicle_count: int
+    package: Package
