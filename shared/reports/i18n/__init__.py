@@ -1,0 +1,61 @@
+"""Report languages: which ones exist, their Babel locales and the label catalogues.
+
+Catalogues are flat JSON files (``<language>.json``: key → text) beside this module; English is
+complete and every other language falls back to it key by key. Kept as JSON, not gettext, so
+nothing has to be compiled at deploy time and a test can check every key in every language.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Literal
+
+SUPPORTED_LANGUAGES: tuple[str, ...] = ("en", "fi", "sv", "no", "da", "de", "fr", "es", "it")
+DEFAULT_LANGUAGE = "en"
+# Babel has no "no" locale data under that name for every use; Norwegian Bokmål is "nb".
+_LOCALES: dict[str, str] = {
+    "fi": "fi_FI",
+    "sv": "sv_SE",
+    "no": "nb_NO",
+    "da": "da_DK",
+    "de": "de_DE",
+    "fr": "fr_FR",
+    "es": "es_ES",
+    "it": "it_IT",
+}
+_ALIASES = {"nb": "no", "nn": "no"}
+_CATALOGUE_DIR = Path(__file__).resolve().parent
+
+
+def resolve_language(requested: str | None) -> str:
+    """A supported language for ``requested`` ("fi", "fi-FI", "nb_NO", …); English otherwise."""
+    primary = (requested or "").strip().replace("_", "-").split("-")[0].lower()
+    primary = _ALIASES.get(primary, primary)
+    return primary if primary in SUPPORTED_LANGUAGES else DEFAULT_LANGUAGE
+
+
+def locale_for(language: str, distance_unit: Literal["km", "mi"]) -> str:
+    """Babel locale for a supported language. English follows the car: miles read as US English
+    (May 12, 2026), kilometres as British English (12 May 2026)."""
+    if language == "en":
+        return "en_US" if distance_unit == "mi" else "en_GB"
+    return _LOCALES[language]
+
+
+@cache
+def catalogue(language: str) -> dict[str, str]:
+    """The labels of one language with English filling any gap."""
+    english = _load(DEFAULT_LANGUAGE)
+    if language == DEFAULT_LANGUAGE:
+        return english
+    return {**english, **_load(language)}
+
+
+def _load(language: str) -> dict[str, str]:
+    path = _CATALOGUE_DIR / f"{language}.json"
+    if not path.is_file():
+        return {}
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return {str(key): str(value) for key, value in data.items()}
