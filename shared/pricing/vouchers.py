@@ -81,6 +81,18 @@ class Voucher:
     max_redemptions: int | None = None
     packages: frozenset[Package] | None = None  # None: every package
 
+    def __post_init__(self) -> None:
+        # The loader guarantees these; the check keeps hand-built vouchers (tests, tools) honest.
+        has_percent = self.percent_off is not None
+        has_amount = self.amount_off_cents is not None
+        expected = {
+            VoucherType.PERCENTAGE: (True, False),
+            VoucherType.FIXED: (False, True),
+            VoucherType.FREE: (False, False),
+        }[self.type]
+        if (has_percent, has_amount) != expected:
+            raise ValueError(f"voucher {self.code}: value fields do not match type {self.type}")
+
     def applies_to(self, package: str | Package) -> bool:
         return self.packages is None or parse_package(package) in self.packages
 

@@ -18,6 +18,7 @@ from shared.pricing.responses import voucher_validation_response
 from shared.pricing.vouchers import (
     VOUCHER_NOT_VALID_MESSAGE,
     RefusalReason,
+    Voucher,
     VoucherAccepted,
     VoucherBook,
     VoucherFileError,
@@ -317,3 +318,10 @@ def test_missing_file_fails_naming_it(tmp_path: Path) -> None:
 def test_fractional_percentages_are_exact_decimals(test_book: VoucherBook) -> None:
     assert test_book["TEST-PERCENT-12-5"].percent_off == Decimal("12.5")
     assert type(test_book["TEST-PERCENT-12-5"].percent_off) is Decimal
+
+
+def test_hand_built_vouchers_must_match_their_type() -> None:
+    with pytest.raises(ValueError, match="do not match type"):
+        Voucher(code="X", type=VoucherType.FIXED, label="L", active=True, percent_off=Decimal(5))
+    with pytest.raises(ValueError, match="do not match type"):
+        Voucher(code="X", type=VoucherType.FREE, label="L", active=True, amount_off_cents=5)
