@@ -1,9 +1,12 @@
 """Abuse limits shared by every instance: fixed-window counters in Firestore.
 
 The original product limited requests in memory, per instance — an attacker simply got more
-instances. Here each (limit name, client, window) is one Firestore document incremented in a
-transaction, so every instance counts against the same number. Client addresses are hashed
-before they are stored. Documents carry ``expires_at`` for a TTL policy.
+instances. Here each (limit name, client, window) is one Firestore document bumped with an
+atomic server-side increment whose result comes back in the same write: one RPC, no
+transaction to retry under contention (a flood from one address hits one document hard), and
+every instance counts against the same number. Refused requests count too, which only makes a
+flood wait longer. Client addresses are hashed before they are stored; documents carry
+``expires_at`` for a TTL policy.
 """
 
 from __future__ import annotations
@@ -11,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import math
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from shared import errors
 from shared.clients import firestore_client
@@ -37,23 +39,19 @@ def enforce(
     window_start = math.floor(now.timestamp() / window_s) * window_s
     digest = hashlib.sha256(f"{name}|{client}|{window_start}".encode()).hexdigest()
     reference = firestore_client().collection(settings.rate_limits_collection).document(digest)
-    retry_after_s = max(1, math.ceil(window_start + window_s - now.timestamp()))
-
-    @firestore.transactional
-    def count(transaction: firestore.Transaction) -> int:
-        snapshot = reference.get(transaction=transaction)
-        used = int(snapshot.get("count")) if snapshot.exists else 0
-        if used >= limit:
-            raise errors.TooManyRequests(
-                "Too many requests. Please wait and try again.", retry_after_s=retry_after_s
-            )
-        document: dict[str, Any] = {
+    result = reference.set(
+        {
             "name": name,
-            "count": used + 1,
+            "count": firestore.Increment(1),
             "expires_at": datetime.fromtimestamp(window_start + window_s, UTC)
             + timedelta(minutes=5),
-        }
-        transaction.set(reference, document)
-        return used + 1
-
-    return count(firestore_client().transaction())
+        },
+        merge=True,
+    )
+    counted = int(result.transform_results[0].integer_value)
+    if counted > limit:
+        retry_after_s = max(1, math.ceil(window_start + window_s - now.timestamp()))
+        raise errors.TooManyRequests(
+            "Too many requests. Please wait and try again.", retry_after_s=retry_after_s
+        )
+    return counted
