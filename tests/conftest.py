@@ -102,5 +102,6 @@ def seen_secrets() -> Iterator[SecretsLedger]:
     yield ledger
     root.removeHandler(capture)
     leaked = [s for s in ledger.values if any(s in line for line in capture.lines)]
-    assert capture.lines, "no log line was captured: the check would prove nothing"
+    if ledger.values:
+        assert capture.lines, "no log line was captured: the check would prove nothing"
     assert not leaked, f"{len(leaked)} secret(s) appeared in the logs"

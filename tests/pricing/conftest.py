@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from shared.pricing.vouchers import VoucherBook, clear_voucher_cache, load_vouchers
-from tests.conftest import SecretsLedger
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 REAL_VOUCHERS = REPO_ROOT / "config" / "vouchers.json"
@@ -20,17 +19,6 @@ VAT_RATE = Decimal("25.5")
 CURRENCY = "EUR"
 # Inside TEST-WINDOW, after TEST-EXPIRED: a fixed "now" keeps the tests independent of the date.
 NOW = datetime(2026, 3, 15, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture(scope="session", autouse=True)
-def seen_secrets() -> Iterator[SecretsLedger]:
-    """Overrides the root log-leak guard for this folder only.
-
-    The pricing library is pure and logs nothing, so the root fixture's "at least one line was
-    logged" assertion would fail a run of ``tests/pricing`` on its own. A full run still applies
-    the root guard to every other folder.
-    """
-    yield SecretsLedger()
 
 
 @pytest.fixture(autouse=True)
