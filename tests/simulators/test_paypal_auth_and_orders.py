@@ -1,4 +1,4 @@
-"""PayPal simulator over HTTP: OAuth tokens, creating and reading orders, idempotency, validation."""
+"""PayPal simulator over HTTP: OAuth tokens, creating and reading orders, idempotency, checks."""
 
 from __future__ import annotations
 
