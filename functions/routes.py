@@ -17,6 +17,7 @@ from functools import cached_property
 from pydantic import BaseModel
 
 from shared.api import models
+from shared.pricing import models as pricing_models
 
 API_PREFIX = "/api/v1"
 
@@ -134,6 +135,40 @@ ROUTES: tuple[Route, ...] = (
         request_model=models.SelectRequest,
         response_model=models.SelectResponse,
         error_statuses=(404, 409, 410, 413, 422),
+    ),
+    Route(
+        target="pricing_catalog",
+        method="GET",
+        path="/pricing/catalog",
+        module="functions.pricing",
+        summary="Packages, their features and the tier prices by number of vehicles.",
+        tag="pricing",
+        response_model=pricing_models.CatalogResponse,
+        error_statuses=(),
+        cache_control="public, max-age=300",
+    ),
+    Route(
+        target="pricing_quote",
+        method="POST",
+        path="/pricing/quote",
+        module="functions.pricing",
+        summary="Price the session's selection (tier + optional voucher, VAT included); the "
+        "stored quote is what the payment charges.",
+        tag="pricing",
+        request_model=pricing_models.QuoteRequest,
+        response_model=pricing_models.QuoteResponse,
+        error_statuses=(404, 409, 410, 413, 422, 429),
+    ),
+    Route(
+        target="pricing_validate_voucher",
+        method="POST",
+        path="/pricing/validate-voucher",
+        module="functions.pricing",
+        summary="Preview a voucher code: valid with its effect, or not valid.",
+        tag="pricing",
+        request_model=pricing_models.VoucherValidateRequest,
+        response_model=pricing_models.VoucherValidateResponse,
+        error_statuses=(413, 422, 429),
     ),
 )
 

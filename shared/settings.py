@@ -95,6 +95,11 @@ class Settings(BaseSettings):
     oauth_rate_limit: int = Field(default=20, gt=0)  # requests per window per IP and endpoint
     oauth_rate_window_s: int = Field(default=60, gt=0)
 
+    # Voucher guessing: failed codes are capped per session and per client IP.
+    voucher_failures_per_session: int = Field(default=10, gt=0)
+    voucher_failures_per_ip: int = Field(default=30, gt=0)
+    voucher_failure_window_s: int = Field(default=3600, gt=0)
+
     # Pricing
     currency: str = "EUR"
     vat_rate_percent: Decimal = Decimal("25.5")

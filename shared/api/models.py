@@ -6,19 +6,12 @@ silently ignored value.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt, field_validator
 
-
-class RequestModel(BaseModel):
-    """Base of every request body and query: unknown fields are errors, strings are stripped."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
-
-
-class ResponseModel(BaseModel):
-    model_config = ConfigDict(frozen=True)
+from shared.api.base import RequestModel, ResponseModel, SessionId
+from shared.pricing.catalog import Package
 
 
 class ErrorDetail(BaseModel):
@@ -44,15 +37,7 @@ class HealthResponse(ResponseModel):
     checks: dict[str, Any] = Field(default_factory=dict)
 
 
-SessionId = Annotated[
-    str,
-    StringConstraints(pattern=r"^[A-Za-z0-9_-]{43}$"),
-    Field(
-        description="The order session id from the OAuth callback (a bearer token: keep it secret)."
-    ),
-]
 Brand = Literal["tesla"]
-Package = Literal["basic", "pro", "expert"]
 
 
 class OAuthInitiateRequest(RequestModel):

@@ -10,12 +10,10 @@ from typing import Annotated
 
 from pydantic import Field, PlainSerializer, field_validator
 
-from shared.api.models import RequestModel, ResponseModel
+from shared.api.base import RequestModel, ResponseModel, SessionId
 from shared.pricing.catalog import Package, TeslaModule
 from shared.pricing.vouchers import MAX_CODE_LENGTH, VoucherType
 
-# secrets.token_urlsafe(32) gives 43 characters of this alphabet; the range leaves room.
-SESSION_ID_PATTERN = r"^[A-Za-z0-9_-]{16,128}$"
 CURRENCY_PATTERN = r"^[A-Z]{3}$"
 
 
@@ -37,12 +35,7 @@ Currency = Annotated[str, Field(pattern=CURRENCY_PATTERN, examples=["EUR"])]
 
 
 class QuoteRequest(RequestModel):
-    session_id: str = Field(
-        min_length=16,
-        max_length=128,
-        pattern=SESSION_ID_PATTERN,
-        description="The order session from the Tesla OAuth callback.",
-    )
+    session_id: SessionId
     voucher_code: str | None = Field(
         default=None,
         max_length=MAX_CODE_LENGTH,
