@@ -23,7 +23,7 @@ def create_app(config: PayPalSimulatorConfig | None = None) -> Flask:
     app = Flask(__name__, static_folder=None)
     app.extensions["paypal_state"] = state
     app.extensions["paypal_pipeline"] = pipeline
-    app.register_blueprint(create_auth_blueprint(state))
+    app.register_blueprint(create_auth_blueprint(state, pipeline))
     app.register_blueprint(create_orders_blueprint(state, pipeline))
     app.register_blueprint(create_checkout_blueprint(state, pipeline))
     app.register_blueprint(create_notifications_blueprint(state, pipeline))

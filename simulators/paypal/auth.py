@@ -11,6 +11,7 @@ import base64
 import binascii
 import hmac
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from flask import Blueprint, Response, request
 
@@ -18,6 +19,9 @@ from .errors import PayPalError
 from .ids import access_token as new_access_token
 from .responses import json_response
 from .state import AccessToken, SimulatorState
+
+if TYPE_CHECKING:  # the pipeline imports this module for require_bearer
+    from .pipeline import Pipeline
 
 # The scopes a REST app with the Checkout feature gets (trimmed).
 TOKEN_SCOPES = " ".join(
@@ -106,10 +110,13 @@ def require_bearer(state: SimulatorState) -> AccessToken:
         return token
 
 
-def create_auth_blueprint(state: SimulatorState) -> Blueprint:
+def create_auth_blueprint(state: SimulatorState, pipeline: Pipeline) -> Blueprint:
     blueprint = Blueprint("paypal_auth", __name__)
 
     @blueprint.post("/v1/oauth2/token")
+    def token_route() -> Response:
+        return pipeline.run("token", token, authenticated=False)
+
     def token() -> Response:
         credentials = _basic_credentials()
         settings = state.settings
