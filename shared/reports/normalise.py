@@ -804,9 +804,10 @@ def _configuration(
         return None
     badging = _text(config.get("trim_badging"))
     return Configuration(
-        exterior_color=_text(config.get("exterior_color")),
-        wheel_type=_text(config.get("wheel_type")),
-        interior_trim=_text(config.get("interior_trim_type")),
+        # Option names ("Pearl White Multi-Coat") read better than config codes ("PearlWhite").
+        exterior_color=_option_name(options, "$P") or _humanise(config.get("exterior_color")),
+        wheel_type=_option_name(options, "$W") or _humanise(config.get("wheel_type")),
+        interior_trim=_option_name(options, "$I") or _humanise(config.get("interior_trim_type")),
         drivetrain=_drivetrain(_trim_option(options))
         or (("AWD" if badging.lower().endswith("d") else "RWD") if badging else None),
         charge_port_type=_text(config.get("charge_port_type")),
@@ -819,6 +820,22 @@ def _configuration(
         has_seat_cooling=_bool(config.get("has_seat_cooling")),
         third_row_seats=_text(config.get("third_row_seats")),
     )
+
+
+def _option_name(options: FactoryOptions | None, prefix: str) -> str | None:
+    for option in options.options if options else []:
+        if (option.code or "").upper().startswith(prefix) and option.display_name:
+            return option.display_name
+    return None
+
+
+_CONFIG_WORD = re.compile(r"(?<=[a-z])(?=[A-Z0-9])")
+
+
+def _humanise(value: Any) -> str | None:
+    """Tesla config codes as words: PearlWhite → Pearl White, Pinwheel18 → Pinwheel 18."""
+    text = _text(value)
+    return _CONFIG_WORD.sub(" ", text) if text else None
 
 
 _CLOSURES = {
