@@ -11,7 +11,10 @@ so the template holds no formatting logic and no Tesla knowledge.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import os
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -62,7 +65,30 @@ def render_pdf(report: VehicleReport, *, order: OrderSummary, language: str) -> 
     html = render_html(report, order=order, language=language)
     # Nothing in the document is fetched: an empty protocol list refuses every URL.
     fetcher = URLFetcher(allowed_protocols=())
-    return HTML(string=html, url_fetcher=fetcher).write_pdf()
+    with _font_timestamp(report.generated_at):
+        return HTML(string=html, url_fetcher=fetcher).write_pdf()
+
+
+_ENVIRONMENT_LOCK = threading.Lock()
+
+
+@contextmanager
+def _font_timestamp(moment: datetime) -> Iterator[None]:
+    """Stamp embedded font subsets with the report time instead of the clock.
+
+    fontTools writes "now" into every subset's head table unless SOURCE_DATE_EPOCH is set, which
+    alone would make two renders of the same report differ. An environment variable is process
+    wide, hence the lock; a value set by the deployment is left alone.
+    """
+    if "SOURCE_DATE_EPOCH" in os.environ:
+        yield
+        return
+    with _ENVIRONMENT_LOCK:
+        os.environ["SOURCE_DATE_EPOCH"] = str(int(moment.timestamp()))
+        try:
+            yield
+        finally:
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
 
 
 def render_html(report: VehicleReport, *, order: OrderSummary, language: str) -> str:
