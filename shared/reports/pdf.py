@@ -511,9 +511,14 @@ def _battery_blocks(report: VehicleReport, fmt: _Formatter) -> list[Block]:
             title=fmt.t("sub_battery_health"),
         )
     )
-    blocks.append(Note(fmt.t("health_method")))
-    if health.reference_capacity_kwh is None:
-        blocks.append(Note(fmt.t("health_needs_reference")))
+    blocks.append(
+        Note(
+            fmt.t("health_method"),
+            detail=fmt.t("health_needs_reference")
+            if health.reference_capacity_kwh is None
+            else None,
+        )
+    )
     return blocks
 
 
