@@ -73,7 +73,8 @@ class CallSummary:
 
     calls: int
     attempts: int
-    billed_calls: int  # billed HTTP attempts, the unit Tesla charges for
+    billed_calls: int  # HTTP attempts Tesla bills (answered < 500), free category included
+    paid_calls: int  # the billed attempts that cost money (not in the free category)
     cost_micro_usd: int
     billed_by_category: dict[str, int]
 
@@ -92,6 +93,11 @@ class CallSummary:
             calls=len(selected),
             attempts=sum(call.attempts for call in selected),
             billed_calls=sum(call.billed_attempts for call in selected),
+            paid_calls=sum(
+                call.billed_attempts
+                for call in selected
+                if call.category is not BillingCategory.FREE
+            ),
             cost_micro_usd=sum(call.cost_micro_usd for call in selected),
             billed_by_category=dict(by_category),
         )
