@@ -17,6 +17,7 @@ from functools import cached_property
 from pydantic import BaseModel
 
 from shared.api import models
+from shared.payments import models as payment_models
 from shared.pricing import models as pricing_models
 
 API_PREFIX = "/api/v1"
@@ -169,6 +170,53 @@ ROUTES: tuple[Route, ...] = (
         request_model=pricing_models.VoucherValidateRequest,
         response_model=pricing_models.VoucherValidateResponse,
         error_statuses=(413, 422, 429),
+    ),
+    Route(
+        target="payment_create_intent",
+        method="POST",
+        path="/payment/create-intent",
+        module="functions.payments",
+        summary="Pay the session's quote: one Stripe PaymentIntent or PayPal order per quote "
+        "(the same quote again returns the same intent); a zero total is paid at once.",
+        tag="payment",
+        request_model=payment_models.CreateIntentRequest,
+        response_model=payment_models.CreateIntentResponse,
+        error_statuses=(404, 409, 410, 413, 422, 429, 503),
+        secrets=("stripe_secret_key", "paypal_client_secret"),
+    ),
+    Route(
+        target="payment_verify",
+        method="POST",
+        path="/payment/verify",
+        module="functions.payments",
+        summary="Stripe's webhook (signed): settles payment_intent.succeeded exactly once.",
+        tag="payment",
+        response_model=payment_models.WebhookAck,
+        error_statuses=(400, 413, 503),
+        secrets=("stripe_secret_key", "stripe_webhook_secret"),
+    ),
+    Route(
+        target="payment_paypal_capture",
+        method="POST",
+        path="/payment/paypal/capture",
+        module="functions.payments",
+        summary="The WUI calls this when the buyer returns from PayPal: capture and settle.",
+        tag="payment",
+        request_model=payment_models.PayPalCaptureRequest,
+        response_model=payment_models.PaymentStatusResponse,
+        error_statuses=(404, 409, 410, 413, 422, 503),
+        secrets=("paypal_client_secret",),
+    ),
+    Route(
+        target="payment_paypal_webhook",
+        method="POST",
+        path="/payment/paypal/webhook",
+        module="functions.payments",
+        summary="PayPal's webhook (verified with PayPal): settles PAYMENT.CAPTURE.COMPLETED.",
+        tag="payment",
+        response_model=payment_models.WebhookAck,
+        error_statuses=(400, 413, 503),
+        secrets=("paypal_client_secret",),
     ),
 )
 

@@ -62,6 +62,9 @@ class OrderSession(BaseModel):
     quote: dict[str, Any] | None = None
     payment: dict[str, Any] | None = None
     superseded_payment: dict[str, Any] | None = None  # a pending payment a new selection voided
+    payment_issues: list[dict[str, Any]] = Field(default_factory=list)  # for support to act on
+    paid_at: datetime | None = None
+    language: str = "en"  # of the PDFs; chosen with the order
 
     def vehicle_by_id(self, vehicle_id: int) -> VehicleRecord | None:
         return next((v for v in self.vehicles if v.id == vehicle_id), None)
@@ -173,10 +176,18 @@ def update_session(
 def update_session_by_key(
     settings: Settings,
     key: str,
-    mutate: Callable[[OrderSession], OrderSession],
+    mutate: Callable[..., OrderSession],
     *,
     now: datetime | None = None,
+    allow_expired: bool = False,
+    with_transaction: bool = False,
 ) -> OrderSession:
+    """The transactional read-check-write behind every status change.
+
+    ``allow_expired`` is for money that arrives after the session's 30 minutes (a payment is
+    honoured while the document exists). ``with_transaction`` passes the transaction to
+    ``mutate`` as a second argument, for writes to other documents in the same commit.
+    """
     from google.cloud import firestore
 
     client = firestore_client()
@@ -184,8 +195,9 @@ def update_session_by_key(
 
     @firestore.transactional
     def run(transaction: firestore.Transaction) -> OrderSession:
-        current = _live(reference.get(transaction=transaction), now or datetime.now(UTC))
-        changed = mutate(current)
+        snapshot = reference.get(transaction=transaction)
+        current = _live(snapshot, now or datetime.now(UTC), allow_expired=allow_expired)
+        changed = mutate(current, transaction) if with_transaction else mutate(current)
         if changed != current:
             stamped = changed.model_copy(update={"updated_at": now or datetime.now(UTC)})
             transaction.set(reference, _to_document(stamped))
@@ -195,11 +207,28 @@ def update_session_by_key(
     return run(client.transaction())
 
 
-def _live(snapshot: Any, now: datetime) -> OrderSession:
+def find_session_key_by_order_id(settings: Settings, order_id: str) -> str | None:
+    """The document id of the session that holds ``order_id`` (for provider callbacks)."""
+    from google.cloud.firestore_v1.base_query import FieldFilter
+
+    matches = (
+        _collection(settings).where(filter=FieldFilter("order_id", "==", order_id)).limit(1).get()
+    )
+    return matches[0].id if matches else None
+
+
+def load_session_by_key(
+    settings: Settings, key: str, *, allow_expired: bool = False
+) -> OrderSession:
+    snapshot = _collection(settings).document(key).get()
+    return _live(snapshot, datetime.now(UTC), allow_expired=allow_expired)
+
+
+def _live(snapshot: Any, now: datetime, *, allow_expired: bool = False) -> OrderSession:
     if not snapshot.exists:
         raise errors.NotFound("No such session.")
     session = OrderSession.model_validate(snapshot.to_dict())
-    if session.expires_at <= now:
+    if session.expires_at <= now and not allow_expired:
         raise errors.Gone("This session has expired. Please start again.")
     return session
 

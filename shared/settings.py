@@ -86,6 +86,8 @@ class Settings(BaseSettings):
 
     # Order sessions and OAuth
     session_ttl_s: int = Field(default=30 * 60, gt=0)
+    # A paid order lives this long, so its reports are delivered before TTL deletes it.
+    paid_session_ttl_s: int = Field(default=14 * 24 * 3600, gt=0)
     oauth_state_ttl_s: int = Field(default=15 * 60, gt=0)
     oauth_states_collection: str = "oauth_states"
 

@@ -8,17 +8,22 @@ functions the way functions-framework and the public entry do.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
 from functions_framework import create_app
+from werkzeug.serving import make_server
 from werkzeug.test import Client
 
+from dev.localcloud import ensure_bucket, register_stripe_webhook
 from shared.logs import CloudLoggingFormatter
 from tests.fixtures.localcloud import *  # noqa: F403
 from tests.fixtures.localcloud import TEST_PROJECT, LocalCloud
+from tests.fixtures.paypal_sim import *  # noqa: F403
+from tests.fixtures.paypal_sim import PayPalSimulator
 from tests.fixtures.tesla_sim import *  # noqa: F403
 from tests.fixtures.tesla_sim import TeslaSimulator
 
@@ -34,7 +39,9 @@ def _forget_cached_configuration() -> None:
 
 
 @pytest.fixture(scope="session")
-def app_env(local_cloud: LocalCloud, tesla_sim: TeslaSimulator) -> Iterator[dict[str, str]]:
+def app_env(
+    local_cloud: LocalCloud, tesla_sim: TeslaSimulator, paypal_sim: PayPalSimulator
+) -> Iterator[dict[str, str]]:
     """The environment the functions run with in tests: emulators, simulators, test project."""
     env = {
         "CPT_ENVIRONMENT": "local",
@@ -42,13 +49,37 @@ def app_env(local_cloud: LocalCloud, tesla_sim: TeslaSimulator) -> Iterator[dict
         "CPT_REPORTS_BUCKET": "cpt-test-reports",
         "CPT_TESLA_AUTH_URL": f"{tesla_sim.url}/oauth2/v3",
         "CPT_TESLA_FLEET_URL_TEMPLATE": f"{tesla_sim.url}/{{region}}",
+        "CPT_PAYPAL_API_BASE": paypal_sim.url,
     }
     with pytest.MonkeyPatch.context() as patch:
         for name, value in env.items():
             patch.setenv(name, value)
         _forget_cached_configuration()
+        ensure_bucket(env["CPT_REPORTS_BUCKET"], local_cloud.env["STORAGE_EMULATOR_HOST"])
         yield env
     _forget_cached_configuration()
+
+
+@pytest.fixture(scope="session")
+def live_gateway(app_env: dict[str, str], local_cloud: LocalCloud) -> Iterator[str]:
+    """Every function behind the gateway on a real port, for callers that need HTTP: localstripe
+    and the PayPal simulator deliver their webhooks here. Yields the base URL."""
+    from dev.gateway import Gateway
+    from shared.settings import get_settings
+
+    server = make_server("127.0.0.1", 0, Gateway(), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-gateway", daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.server_port}"
+    register_stripe_webhook(
+        local_cloud.env["CPT_STRIPE_API_BASE"],
+        name="cpt-tests",
+        url=f"{url}/api/v1/payment/verify",
+        secret=get_settings().stripe_webhook_secret.get_secret_value(),
+    )
+    yield url
+    server.shutdown()
+    thread.join(timeout=5)
 
 
 @pytest.fixture

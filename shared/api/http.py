@@ -61,6 +61,10 @@ class Call:
             return forwarded[-hops]
         return self.request.remote_addr or "unknown"
 
+    def raw_body(self) -> bytes:
+        """The unparsed body (webhooks verify signatures over the exact bytes), size-limited."""
+        return read_body(self.request, self.settings.max_request_bytes)
+
 
 Handler = Callable[[Call], BaseModel | Response]
 
@@ -149,13 +153,18 @@ def _dispatch(
     )
 
 
-def _parse_body(route: Route, request: flask.Request, settings: Settings) -> BaseModel:
-    limit = settings.max_request_bytes
+def read_body(request: flask.Request, limit: int) -> bytes:
+    """The raw body, at most ``limit`` bytes (413 beyond), whether or not a length was sent."""
     if request.content_length is not None and request.content_length > limit:
         raise errors.PayloadTooLarge(f"The request body is larger than {limit} bytes.")
     raw = request.stream.read(limit + 1)
     if len(raw) > limit:
         raise errors.PayloadTooLarge(f"The request body is larger than {limit} bytes.")
+    return raw
+
+
+def _parse_body(route: Route, request: flask.Request, settings: Settings) -> BaseModel:
+    raw = read_body(request, settings.max_request_bytes)
     if not raw.strip():
         data: Any = {}
     else:

@@ -1,0 +1,57 @@
+"""API models of the payment endpoints."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from shared.api.base import RequestModel, ResponseModel, SessionId
+
+PaymentMethod = Literal["stripe", "googlepay", "applepay", "paypal"]
+ReportLanguage = Literal["en", "fi", "sv", "no", "da", "de", "fr", "es", "it"]
+
+
+class CreateIntentRequest(RequestModel):
+    session_id: SessionId
+    method: PaymentMethod
+    language: ReportLanguage | None = Field(
+        default=None, description="Language of the PDF reports (English when not given)."
+    )
+
+
+class StripeCheckout(ResponseModel):
+    payment_intent_id: str
+    client_secret: str = Field(description="For Stripe.js only: never store or log it.")
+    publishable_key: str
+
+
+class PayPalCheckout(ResponseModel):
+    order_id: str
+    approve_url: str = Field(description="Send the buyer here to approve the payment.")
+
+
+class CreateIntentResponse(ResponseModel):
+    status: Literal["requires_payment", "paid"] = Field(
+        description="`paid` when the total is zero (a 100 % voucher): nothing to pay."
+    )
+    provider: Literal["stripe", "paypal", "voucher"]
+    method: Literal["stripe", "googlepay", "applepay", "paypal", "voucher"]
+    amount_cents: int
+    currency: str
+    stripe: StripeCheckout | None = None
+    paypal: PayPalCheckout | None = None
+
+
+class PayPalCaptureRequest(RequestModel):
+    session_id: SessionId
+
+
+class PaymentStatusResponse(ResponseModel):
+    status: str = Field(description="The order's status after this call (e.g. `paid`).")
+    outcome: str
+
+
+class WebhookAck(ResponseModel):
+    received: bool = True
+    outcome: str

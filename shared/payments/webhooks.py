@@ -1,0 +1,247 @@
+"""Provider callbacks: Stripe's webhook, PayPal's webhook and the PayPal capture on return.
+
+Each one verifies what it received (Stripe: the signature with the endpoint secret; PayPal: the
+verify-webhook-signature API), de-duplicates events by id, re-reads the payment from the
+provider instead of trusting the event body or its order, finds the order by the opaque order
+id in the payment's metadata, and hands a ``Settlement`` to ``settlement.settle`` — the one
+idempotent mark-paid. Unknown orders, failures and mismatches are recorded for support and
+acknowledged, so the provider stops retrying what a retry cannot fix.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import secrets
+from datetime import UTC, datetime
+from typing import Any
+
+from shared import errors, sessions
+from shared.clients import firestore_client
+from shared.payments import settlement
+from shared.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+EVENTS_COLLECTION = "payment_events"
+
+
+class InvalidSignature(errors.ApiError):
+    status, code = 400, "invalid_signature"
+
+    def __init__(self) -> None:
+        super().__init__("The webhook signature could not be verified.")
+
+
+# ── Stripe ─────────────────────────────────────────────────────────────────────────────────────
+
+
+def handle_stripe_event(settings: Settings, payload: bytes, signature: str | None) -> str:
+    """Process one Stripe webhook delivery; returns the outcome (400 for a bad signature)."""
+    from shared.payments import stripe_gateway
+
+    try:
+        event = stripe_gateway.construct_event(settings, payload, signature)
+    except ValueError:
+        raise InvalidSignature from None
+    event_id, event_type = str(event["id"]), str(event["type"])
+    if _already_processed("stripe", event_id):
+        return "duplicate"
+    intent_id = str((event["data"]["object"] or {}).get("id", ""))
+    if event_type == "payment_intent.succeeded":
+        outcome = _settle_stripe_intent(settings, intent_id)
+    elif event_type == "payment_intent.payment_failed":
+        outcome = _record_stripe_failure(settings, intent_id)
+    else:
+        outcome = "ignored"
+    _mark_processed("stripe", event_id, event_type, outcome)
+    return outcome
+
+
+def _settle_stripe_intent(settings: Settings, intent_id: str) -> str:
+    from shared.payments import stripe_gateway
+
+    intent = stripe_gateway.retrieve_intent(settings, intent_id)  # the truth, not the event
+    if intent.status != "succeeded":
+        return f"not_succeeded:{intent.status}"
+    key = _order_key(settings, intent.metadata.get("order_id"))
+    if key is None:
+        return _orphan("stripe", intent.id, intent.metadata.get("order_id"))
+    version = intent.metadata.get("selection_version", "")
+    return settlement.settle(
+        settings,
+        key,
+        settlement.Settlement(
+            provider="stripe",
+            method=_method_of(settings, key),
+            payment_id=intent.id,
+            intent_id=intent.id,
+            amount_cents=intent.amount_received,
+            currency=intent.currency,
+            selection_version=int(version) if version.isdigit() else None,
+        ),
+    ).value
+
+
+def _record_stripe_failure(settings: Settings, intent_id: str) -> str:
+    from shared.payments import stripe_gateway
+
+    intent = stripe_gateway.retrieve_intent(settings, intent_id)
+    key = _order_key(settings, intent.metadata.get("order_id"))
+    if key is None:
+        return _orphan("stripe", intent.id, intent.metadata.get("order_id"))
+
+    def note_failure(session: sessions.OrderSession) -> sessions.OrderSession:
+        payment = session.payment or {}
+        if payment.get("intent_id") != intent.id or payment.get("state") != "pending":
+            return session  # an old intent, or already paid: nothing to note
+        # The intent stays usable: the buyer may retry with another card on the same intent.
+        return session.model_copy(
+            update={"payment": {**payment, "last_failure_at": datetime.now(UTC)}}
+        )
+
+    sessions.update_session_by_key(settings, key, note_failure, allow_expired=True)
+    return "payment_failed_recorded"
+
+
+def _method_of(settings: Settings, key: str) -> str:
+    payment = sessions.load_session_by_key(settings, key, allow_expired=True).payment or {}
+    return str(payment.get("method") or "stripe")
+
+
+# ── PayPal ─────────────────────────────────────────────────────────────────────────────────────
+
+
+def capture_paypal(settings: Settings, session_id: str) -> tuple[str, str]:
+    """The WUI's call when the buyer returns from PayPal: capture, then settle.
+
+    Returns (order status, outcome). A declined funding source is a 409 the WUI shows as
+    "payment declined"; the buyer can approve again or pick another method.
+    """
+    from shared.payments import paypal_gateway
+
+    session = sessions.load_session(settings, session_id)
+    payment = session.payment or {}
+    if session.status.value != "vehicles_selected":
+        return session.status.value, "already_settled"
+    if payment.get("provider") != "paypal" or not payment.get("intent_id"):
+        raise errors.Conflict("There is no PayPal payment to capture.", session.status.value)
+    try:
+        # A fresh request id per call: PayPal replays a failed capture for a reused id, and a
+        # capture whose answer was lost is found again through ORDER_ALREADY_CAPTURED.
+        capture = paypal_gateway.capture_order(
+            settings,
+            payment["intent_id"],
+            request_id=f"capture:{payment['intent_id']}:{secrets.token_hex(4)}",
+        )
+    except paypal_gateway.CaptureDeclined as declined:
+        logger.info("paypal capture declined: %s", declined)
+        raise errors.Conflict(
+            "PayPal declined the payment. Please approve again or choose another method.",
+            session.status.value,
+            reason="payment_declined",
+        ) from None
+    outcome = _settle_paypal_capture(settings, capture)
+    return sessions.load_session(settings, session_id).status.value, outcome
+
+
+def handle_paypal_event(settings: Settings, headers: dict[str, str], payload: bytes) -> str:
+    from shared.payments import paypal_gateway
+
+    try:
+        event = json.loads(payload)
+    except ValueError:
+        raise InvalidSignature from None
+    if not isinstance(event, dict) or not paypal_gateway.verify_webhook(settings, headers, event):
+        raise InvalidSignature
+    event_id, event_type = str(event.get("id")), str(event.get("event_type"))
+    if _already_processed("paypal", event_id):
+        return "duplicate"
+    if event_type == "PAYMENT.CAPTURE.COMPLETED":
+        capture = paypal_gateway.capture_from_resource(event.get("resource") or {})
+        outcome = _settle_paypal_capture(settings, capture)
+    else:
+        outcome = "ignored"
+    _mark_processed("paypal", event_id, event_type, outcome)
+    return outcome
+
+
+def _settle_paypal_capture(settings: Settings, capture: Any) -> str:
+    if capture.status != "COMPLETED":
+        return f"not_completed:{capture.status}"
+    key = _order_key(settings, capture.custom_id)
+    if key is None:
+        return _orphan("paypal", capture.id, capture.custom_id)
+    return settlement.settle(
+        settings,
+        key,
+        settlement.Settlement(
+            provider="paypal",
+            method="paypal",
+            payment_id=capture.id,
+            intent_id=capture.order_id,
+            amount_cents=capture.amount_cents,
+            currency=capture.currency,
+            selection_version=_version_of_invoice(capture.invoice_id),
+        ),
+    ).value
+
+
+def _version_of_invoice(invoice_id: str | None) -> int | None:
+    # invoice_id = "{order_id}-{selection_version}-{attempt}" (paypal_gateway.create_order)
+    parts = (invoice_id or "").rsplit("-", 2)
+    return int(parts[1]) if len(parts) == 3 and parts[1].isdigit() else None
+
+
+# ── Shared ─────────────────────────────────────────────────────────────────────────────────────
+
+
+def _order_key(settings: Settings, order_id: str | None) -> str | None:
+    if not order_id or not order_id.startswith("ord_") or len(order_id) > 64:
+        return None
+    return sessions.find_session_key_by_order_id(settings, order_id)
+
+
+def _orphan(provider: str, payment_id: str, order_id: str | None) -> str:
+    """Money for an order we do not hold (deleted, or not ours): support must act."""
+    firestore_client().collection(EVENTS_COLLECTION).document(
+        _event_key(provider, f"orphan:{payment_id}")
+    ).set(
+        {
+            "provider": provider,
+            "payment_id": payment_id,
+            "order_id": (order_id or "")[:64],
+            "kind": "orphan_payment",
+            "recorded_at": datetime.now(UTC),
+        }
+    )
+    logger.warning("payment for an unknown order", extra={"fields": {"provider": provider}})
+    return "unknown_order"
+
+
+def _event_key(provider: str, event_id: str) -> str:
+    return hashlib.sha256(f"{provider}:{event_id}".encode()).hexdigest()
+
+
+def _already_processed(provider: str, event_id: str) -> bool:
+    return (
+        firestore_client()
+        .collection(EVENTS_COLLECTION)
+        .document(_event_key(provider, event_id))
+        .get()
+        .exists
+    )
+
+
+def _mark_processed(provider: str, event_id: str, event_type: str, outcome: str) -> None:
+    """Recorded only after processing succeeded: a delivery that failed half-way is retried."""
+    firestore_client().collection(EVENTS_COLLECTION).document(_event_key(provider, event_id)).set(
+        {
+            "provider": provider,
+            "event_id": event_id[:255],
+            "type": event_type[:100],
+            "outcome": outcome,
+            "processed_at": datetime.now(UTC),
+        }
+    )
