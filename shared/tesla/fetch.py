@@ -39,15 +39,17 @@ import re
 import threading
 import time
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any, Literal, Protocol
 
 from shared.reports.normalise import ModuleResult
 from shared.tesla.calls import CallLog, TeslaCall
 from shared.tesla.errors import TeslaApiError, TeslaError, TeslaUnavailable
 from shared.tesla.fleet import FleetClient
+from shared.tesla.vehicles import mask_vin
 
 logger = logging.getLogger(__name__)
 
@@ -185,32 +187,34 @@ class _ModuleEndpoint:
     needs_car_online: bool = False
 
 
-MODULE_ENDPOINTS: Mapping[str, _ModuleEndpoint] = {
-    "vehicle_data": _ModuleEndpoint(
-        "vehicle_data",
-        lambda vin: f"/api/1/vehicles/{vin}/vehicle_data",
-        lambda _vin: {"endpoints": ";".join(VEHICLE_DATA_SECTIONS)},
-        needs_car_online=True,
-    ),
-    "recent_alerts": _ModuleEndpoint(
-        "recent_alerts", lambda vin: f"/api/1/vehicles/{vin}/recent_alerts"
-    ),
-    "service_data": _ModuleEndpoint(
-        "service_data", lambda vin: f"/api/1/vehicles/{vin}/service_data"
-    ),
-    "release_notes": _ModuleEndpoint(
-        "release_notes", lambda vin: f"/api/1/vehicles/{vin}/release_notes"
-    ),
-    # The dx endpoints take the VIN as a query parameter; warranty answers 500 without it.
-    "warranty": _ModuleEndpoint(
-        "warranty_details", lambda _vin: "/api/1/dx/warranty/details", lambda vin: {"vin": vin}
-    ),
-    "options": _ModuleEndpoint(
-        "options", lambda _vin: "/api/1/dx/vehicles/options", lambda vin: {"vin": vin}
-    ),
-    # Specs take the VIN in the path, never the integer id (reference §4.12).
-    "vehicle_specs": _ModuleEndpoint("specs", lambda vin: f"/api/1/vehicles/{vin}/specs"),
-}
+MODULE_ENDPOINTS: Mapping[str, _ModuleEndpoint] = MappingProxyType(
+    {
+        "vehicle_data": _ModuleEndpoint(
+            "vehicle_data",
+            lambda vin: f"/api/1/vehicles/{vin}/vehicle_data",
+            lambda _vin: {"endpoints": ";".join(VEHICLE_DATA_SECTIONS)},
+            needs_car_online=True,
+        ),
+        "recent_alerts": _ModuleEndpoint(
+            "recent_alerts", lambda vin: f"/api/1/vehicles/{vin}/recent_alerts"
+        ),
+        "service_data": _ModuleEndpoint(
+            "service_data", lambda vin: f"/api/1/vehicles/{vin}/service_data"
+        ),
+        "release_notes": _ModuleEndpoint(
+            "release_notes", lambda vin: f"/api/1/vehicles/{vin}/release_notes"
+        ),
+        # The dx endpoints take the VIN as a query parameter; warranty answers 500 without it.
+        "warranty": _ModuleEndpoint(
+            "warranty_details", lambda _vin: "/api/1/dx/warranty/details", lambda vin: {"vin": vin}
+        ),
+        "options": _ModuleEndpoint(
+            "options", lambda _vin: "/api/1/dx/vehicles/options", lambda vin: {"vin": vin}
+        ),
+        # Specs take the VIN in the path, never the integer id (reference §4.12).
+        "vehicle_specs": _ModuleEndpoint("specs", lambda vin: f"/api/1/vehicles/{vin}/specs"),
+    }
+)
 KNOWN_MODULES = frozenset({*MODULE_ENDPOINTS, CHARGING_HISTORY})
 
 
@@ -347,7 +351,12 @@ class _WakeGate:
         self._online = state in (None, "online")
         self._last_state = state or "unknown"
         self._wake_sent = False
+        self._abandoned = threading.Event()
         self.reason = ""
+
+    def abandon(self) -> None:
+        """Stop polling: the car's fetch is over (its token expired)."""
+        self._abandoned.set()
 
     def car_online(self, *, answered_408: bool = False) -> bool:
         with self._lock:
@@ -380,7 +389,7 @@ class _WakeGate:
             if state == "online":
                 return True
             remaining = started + timeout - self._clock.now()
-            if remaining <= 0:
+            if remaining <= 0 or self._abandoned.is_set():
                 break
             self._clock.sleep(min(interval, remaining))
             try:
@@ -444,7 +453,7 @@ def fetch_vehicle_modules(
         "tesla modules fetched",
         extra={
             "vehicle_id": vehicle_id,
-            "vin_tail": vin[-4:],
+            "vin": mask_vin(vin),
             "outcomes": {module: results[module].outcome for module in results},
             "tesla_cost_micro_usd": log.summary(vin).cost_micro_usd,
         },
@@ -479,14 +488,14 @@ def _run_concurrently(
         max_workers=min(policy.max_workers, len(modules)), thread_name_prefix="tesla-fetch"
     )
     try:
-        futures: dict[str, Future[ModuleResult]] = {
-            module: pool.submit(_fetch_module, module, caller, gate) for module in modules
-        }
+        futures = {module: pool.submit(_fetch_module, module, caller, gate) for module in modules}
         wait(futures.values(), return_when=FIRST_EXCEPTION)
-        for future in futures.values():
-            if future.done() and future.exception() is not None:
-                pool.shutdown(wait=True, cancel_futures=True)  # a 401 ends the car's fetch
-                raise future.exception()  # type: ignore[misc]
+        failed = next((f for f in futures.values() if f.done() and f.exception()), None)
+        if failed is not None:
+            # A 401 ends the car's fetch: stop waiting for a wake, start nothing new.
+            gate.abandon()
+            pool.shutdown(wait=True, cancel_futures=True)
+            failed.result()  # re-raises TokenExpired (or a bug) in the caller's thread
         return {module: future.result() for module, future in futures.items()}
     finally:
         pool.shutdown(wait=True)

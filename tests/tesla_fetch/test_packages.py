@@ -18,6 +18,8 @@ does not count.
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from shared.tesla.billing import PRICE_MICRO_USD, BillingCategory
@@ -102,3 +104,18 @@ def test_fleet_order_bills_six_per_car_and_one_paged_history(
     assert all(entry["vin"] is None for entry in history)
     assert len(paid_entries(tesla)) == 6 * len(FLEET_ONLINE) + 4  # 34, where 7 per car is 35
     assert calls.per_vin()[None].billed_calls == 4
+
+
+def test_independent_modules_are_fetched_concurrently(
+    tesla: TeslaSimulator, clock: SimulatorClock
+) -> None:
+    client = client_for(tesla, "solo")
+    tesla.inject(kind="latency", seconds=0.25)  # every Fleet call answers after 250 ms
+    started = time.monotonic()
+    reports = run_order(client, {SOLO_VIN: SOLO_ID}, "pro", clock, CallLog())
+    elapsed = time.monotonic() - started
+
+    assert all(result.outcome == "ok" for result in reports[SOLO_VIN].values())
+    # 8 calls (history, state check, 6 modules) would take 2 s one after another; with 4
+    # workers the 6 modules take two rounds: about 4 × 250 ms in all.
+    assert elapsed < 1.6
