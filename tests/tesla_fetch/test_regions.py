@@ -57,3 +57,24 @@ def test_whole_na_order_from_an_eu_client(tesla: TeslaSimulator, clock: Simulato
     assert ledger["by_status"].get("421") == 1  # the history's first page; billed as data
     assert ledger["by_category"]["wake"]["calls"] == 1  # the sleeping Silver S, once
     assert calls.summary(everything=True).cost_micro_usd == ledger["total_cost_micro_usd"]
+
+
+def test_concurrent_421s_all_land_in_the_right_region(
+    tesla: TeslaSimulator, clock: SimulatorClock
+) -> None:
+    # No vehicle_data, so no state check goes first: four calls meet the 421 at once. The client
+    # retries only when it moves region itself; the others retry because it has moved.
+    client = client_for(tesla, "na", region="eu")
+    results = fetch_vehicle_modules(
+        client,
+        vin=NA_ONLINE_VIN,
+        vehicle_id=NA_ONLINE_ID,
+        modules=["recent_alerts", "release_notes", "warranty", "options"],
+        charging_sessions=None,
+        policy=POLICY,
+        clock=clock,
+    )
+    assert all(result.outcome == "ok" for result in results.values()), results
+    assert client.region == "na"
+    statuses = tesla.ledger()["by_status"]
+    assert statuses["200"] == 4 and 1 <= statuses.get("421", 0) <= 4
