@@ -55,7 +55,15 @@ def select(
             }
         )
 
+    before = sessions.load_session(settings, session_id)
     session = sessions.update_session(settings, session_id, choose)
+    voided = session.superseded_payment
+    if voided and voided != before.superseded_payment and voided.get("intent_id"):
+        # Outside the transaction (a provider call): stop the old intent being paid at all.
+        # If a payment on it is already in flight, settlement refunds it (docs/payments.md).
+        from shared.payments.checkout import cancel_intent
+
+        cancel_intent(settings, voided)
     return SelectResponse(
         status=session.status.value,
         vehicle_count=len(session.selected_vehicle_ids),

@@ -83,7 +83,7 @@ def create_payment(
     if decision.action == "reuse":
         return _response(settings, decision.payment)
     if decision.to_cancel:
-        _cancel(settings, decision.to_cancel)
+        cancel_intent(settings, decision.to_cancel)
     created = _create_at_provider(settings, session, decision.payment)
     return _record(settings, session_id, decision.payment, created)
 
@@ -194,7 +194,7 @@ def _record(
     try:
         session = sessions.update_session(settings, session_id, store)
     except (_Superseded, errors.ApiError):
-        _cancel(settings, {**attempt, "intent_id": created["intent_id"]})
+        cancel_intent(settings, {**attempt, "intent_id": created["intent_id"]})
         raise errors.Conflict(
             "The order changed while paying; ask for a new quote.",
             current_status=SessionStatus.VEHICLES_SELECTED.value,
@@ -241,7 +241,7 @@ def _response(
     )
 
 
-def _cancel(settings: Settings, payment: dict[str, Any]) -> None:
+def cancel_intent(settings: Settings, payment: dict[str, Any]) -> None:
     """Best effort: an uncancelled stale intent can still not be charged for the wrong order,
     because settlement checks every payment against the current quote."""
     try:

@@ -229,14 +229,30 @@ def test_event_for_an_unknown_order_is_acknowledged_and_recorded(order, firestor
     assert any(d.get("kind") == "orphan_payment" for d in orphans)
 
 
-def test_selection_changed_after_create_intent_is_refunded_not_applied(order):
+def test_reselection_cancels_the_pending_intent(order):
     order.ready()
     intent_id = order.create_intent().json["stripe"]["payment_intent_id"]
-    # The buyer changes the selection in another tab before the card payment completes.
-    car = order.cars()[0]["id"]
-    order.select([car], "basic")
-    order.pay_with_card(intent_id)  # localstripe charges the (now superseded) intent anyway?
-    session = order.wait_for(lambda s: s.payment_issues or s.status == PAID)
+    order.select([order.cars()[0]["id"]], "basic")
+    status = requests.get(
+        f"{order.stripe_api}/v1/payment_intents/{intent_id}", auth=("sk_test_local", ""), timeout=10
+    ).json()["status"]
+    assert status == "canceled"
+
+
+def test_selection_changed_while_the_payment_is_in_flight_is_refunded_not_applied(order):
+    """The card is charged, then the buyer changes the selection before Stripe's webhook
+    arrives (localstripe sends it about a second later): the payment is never applied to the
+    new selection; it is refunded and recorded for support."""
+    order.ready()
+    intent_id = order.create_intent().json["stripe"]["payment_intent_id"]
+    assert order.pay_with_card(intent_id)["status"] == "succeeded"
+    order.select([order.cars()[0]["id"]], "basic")
+    # The issue is recorded in the settling transaction; the refund follows right after it.
+    session = order.wait_for(
+        lambda s: (
+            s.status == PAID or (s.payment_issues and s.payment_issues[0]["refund"] != "pending")
+        )
+    )
     assert session.status == SessionStatus.VEHICLES_SELECTED
     (issue,) = session.payment_issues
     assert issue["kind"] == "superseded"
@@ -245,6 +261,7 @@ def test_selection_changed_after_create_intent_is_refunded_not_applied(order):
         f"{order.stripe_api}/v1/refunds", auth=("sk_test_local", ""), timeout=10
     ).json()["data"]
     assert any(r["payment_intent"] == intent_id for r in refunds)
+    assert _manifest(order) is None
 
 
 @pytest.mark.parametrize(
