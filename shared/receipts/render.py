@@ -37,7 +37,8 @@ _HERE = Path(__file__).resolve().parent
 _TEMPLATE_NAME = "receipt.html.j2"
 _CATALOGUE_PATH = _HERE / "i18n.json"
 # Above these counts the car list switches from a table to a compact list in 2 or 3 columns,
-# so a large fleet still fits on the one page.
+# so a fleet of up to about 96 cars fits on the one page. A larger fleet's list continues on a
+# second page; the amounts and VAT are always complete on the first.
 _TABLE_MAX_VEHICLES = 12
 _TWO_COLUMNS_MAX_VEHICLES = 40
 _DISPLAY_NAME_MAX_CHARS = 40
