@@ -138,6 +138,8 @@ def _reconnect(
         }
         if session.status == SessionStatus.CONNECTED:
             update["vehicles"] = list(connection.vehicles)  # nothing chosen yet: fresh list
+        if session.status == SessionStatus.RECONNECT_REQUIRED:
+            update["status"] = order_state.apply("resume_generation", session.status)
         return session.model_copy(update=update)
 
     try:
@@ -148,6 +150,10 @@ def _reconnect(
         logger.info("reconnect refused: %s", refused.code)
         return _failed(SESSION_GONE)
     logger.info("session reconnected", extra={"fields": {"order_id": session.order_id}})
+    if session.status == SessionStatus.GENERATING:
+        from shared import generation
+
+        generation.resume_after_reconnect(settings, session.session_key)  # no new payment
     return CallbackOutcome(session_id=session_id, reconnected=True)
 
 

@@ -1,10 +1,15 @@
 """The order's state machine, as pure data: which action is allowed in which status.
 
     connected ──select──▶ vehicles_selected ──pay──▶ paid ──start_generation──▶ generating
-        ▲                    │  ▲                                                   │
-        └────────────────────┘  └─ select (re-selection)              finish_generation
+        ▲                    │  ▲                          │                        │  ▲
+        └────────────────────┘  └─ select (re-selection)   │   need_reconnect       │  │ reconnect
+                                                           └──────────────▶ reconnect_required
+                                                                       finish_generation
                                                                                     ▼
                                                                                 complete
+
+A paid order whose brand token can no longer be refreshed waits in ``reconnect_required``; the
+customer connects again (no new payment) and generation resumes.
 
 Every status change of a stored session goes through ``apply`` inside a Firestore transaction;
 an action the machine does not allow is a 409 that names the current status.
@@ -23,6 +28,7 @@ class SessionStatus(StrEnum):
     PAID = "paid"
     GENERATING = "generating"
     COMPLETE = "complete"
+    RECONNECT_REQUIRED = "reconnect_required"
 
 
 S = SessionStatus
@@ -32,9 +38,12 @@ RULES: dict[str, tuple[frozenset[SessionStatus], SessionStatus | None]] = {
     "select": (frozenset({S.CONNECTED, S.VEHICLES_SELECTED}), S.VEHICLES_SELECTED),
     "quote": (frozenset({S.VEHICLES_SELECTED}), None),
     "pay": (frozenset({S.VEHICLES_SELECTED}), S.PAID),
-    "start_generation": (frozenset({S.PAID}), S.GENERATING),
+    "start_generation": (frozenset({S.PAID, S.GENERATING}), S.GENERATING),
     "finish_generation": (frozenset({S.GENERATING}), S.COMPLETE),
+    "need_reconnect": (frozenset({S.PAID, S.GENERATING}), S.RECONNECT_REQUIRED),
+    "resume_generation": (frozenset({S.RECONNECT_REQUIRED}), S.GENERATING),
     "reconnect": (frozenset(set(S) - {S.COMPLETE}), None),
+    "read_reports": (frozenset({S.PAID, S.GENERATING, S.RECONNECT_REQUIRED, S.COMPLETE}), None),
 }
 
 _REFUSALS = {
@@ -44,6 +53,9 @@ _REFUSALS = {
     "pay": "This order cannot be paid in its current state.",
     "start_generation": "Reports can only be generated for a paid order.",
     "finish_generation": "Reports are not being generated for this order.",
+    "need_reconnect": "Only a paid order can wait for a reconnect.",
+    "resume_generation": "Only an order waiting for a reconnect can resume.",
+    "read_reports": "There are no reports before the order is paid.",
     "reconnect": "This order is complete; there is nothing to reconnect.",
 }
 

@@ -65,6 +65,7 @@ class OrderSession(BaseModel):
     payment_issues: list[dict[str, Any]] = Field(default_factory=list)  # for support to act on
     paid_at: datetime | None = None
     language: str = "en"  # of the PDFs; chosen with the order
+    refresh_lock_until: datetime | None = None  # one token refresh per session at a time
 
     def vehicle_by_id(self, vehicle_id: int) -> VehicleRecord | None:
         return next((v for v in self.vehicles if v.id == vehicle_id), None)

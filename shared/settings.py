@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     tasks_emulator_host: str | None = None  # host:port of the local Cloud Tasks emulator
     worker_url: str = "http://127.0.0.1:8080/api/v1/internal/reports/worker"
     worker_shared_secret: SecretStr = SecretStr("local-worker-secret")
+    # The service account whose OIDC token Cloud Tasks sends to the worker (deployed only).
+    tasks_invoker_service_account: str = ""
+    # How long one worker attempt owns a car before another delivery may take over.
+    worker_lease_s: int = Field(default=600, gt=0)
 
     # Tesla
     tesla_client_id: str = "cpt-local-client"
@@ -65,6 +69,8 @@ class Settings(BaseSettings):
         "openid offline_access user_data vehicle_device_data vehicle_charging_cmds vehicle_specs"
     )
     tesla_timeout_s: float = Field(default=10.0, gt=0)
+    # How long a report waits for a sleeping car after its one wake-up (roadmap §5: 60 s).
+    tesla_wake_timeout_s: float = Field(default=60.0, gt=0)
 
     # The web app
     wui_url: str = "http://127.0.0.1:5173"

@@ -71,6 +71,10 @@ def live_gateway(app_env: dict[str, str], local_cloud: LocalCloud) -> Iterator[s
     thread = threading.Thread(target=server.serve_forever, name="live-gateway", daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{server.server_port}"
+    # Cloud Tasks (the emulator) delivers report tasks to the worker behind this gateway.
+    patch = pytest.MonkeyPatch()
+    patch.setenv("CPT_WORKER_URL", f"{url}/api/v1/internal/reports/worker")
+    _forget_cached_configuration()
     register_stripe_webhook(
         local_cloud.env["CPT_STRIPE_API_BASE"],
         name="cpt-tests",
@@ -80,6 +84,8 @@ def live_gateway(app_env: dict[str, str], local_cloud: LocalCloud) -> Iterator[s
     yield url
     server.shutdown()
     thread.join(timeout=5)
+    patch.undo()
+    _forget_cached_configuration()
 
 
 @pytest.fixture

@@ -214,7 +214,11 @@ def error_response(error: errors.ApiError, request_id: str) -> Response:
 def _log_error(error: errors.ApiError) -> None:
     level = logging.ERROR if error.status >= 500 else logging.INFO
     logger.log(
-        level, "request refused: %s", error.code, extra={"fields": {"error_code": error.code}}
+        level,
+        "request refused: %s: %s",
+        error.code,
+        error.message,  # our own sentence: never carries input or secrets
+        extra={"fields": {"error_code": error.code}},
     )
 
 
