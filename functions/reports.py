@@ -1,5 +1,5 @@
-"""POST /reports/generate, the report worker (Cloud Tasks target), GET /tesla/report/{id} and
-GET /tesla/report/{id}/pdf/{vehicle_id}."""
+"""POST /reports/generate, the report worker (Cloud Tasks target), GET /tesla/report/{id},
+GET /tesla/report/{id}/pdf/{vehicle_id} and GET /tesla/report/{id}/receipt."""
 
 from __future__ import annotations
 
@@ -52,6 +52,18 @@ def tesla_report_pdf(call: Call) -> Response:
     pdf, filename = report_delivery.pdf_of(
         call.settings, session_id, call.path_params["vehicle_id"]
     )
+    return _pdf_response(pdf, filename)
+
+
+@functions_framework.http
+@endpoint("tesla_report_receipt")
+def tesla_report_receipt(call: Call) -> Response:
+    session_id = sessions.require_well_formed(call.path_params["session_id"])
+    pdf, filename = report_delivery.receipt_of(call.settings, session_id)
+    return _pdf_response(pdf, filename)
+
+
+def _pdf_response(pdf: bytes, filename: str) -> Response:
     response = Response(pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "private, no-store"

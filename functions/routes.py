@@ -267,6 +267,15 @@ ROUTES: tuple[Route, ...] = (
         error_statuses=(404, 409, 410, 422),
         memory="512Mi",
     ),
+    Route(
+        target="tesla_report_receipt",
+        method="GET",
+        path="/tesla/report/{session_id}/receipt",
+        module="functions.reports",
+        summary="The order's receipt PDF with its VAT breakdown.",
+        tag="reports",
+        error_statuses=(404, 409, 410, 422),
+    ),
 )
 
 ROUTES_BY_TARGET: dict[str, Route] = {route.target: route for route in ROUTES}

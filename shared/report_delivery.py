@@ -58,3 +58,15 @@ def pdf_of(settings: Settings, session_id: str, vehicle_id: str) -> tuple[bytes,
     vehicle = session.vehicle_by_id(int(vehicle_id))
     suffix = vehicle.vin[-8:-4] if vehicle else vehicle_id
     return pdf, f"car-pulse-report-{session.order_id}-{suffix}.pdf"
+
+
+def receipt_of(settings: Settings, session_id: str) -> tuple[bytes, str]:
+    """The order's receipt PDF (with its VAT breakdown) and a download file name."""
+    from shared.payments.settlement import receipt_path
+
+    session = sessions.load_session(settings, session_id)
+    order_state.apply("read_reports", session.status)
+    pdf = report_store.load_pdf(settings, receipt_path(session.order_id))
+    if pdf is None:
+        raise errors.NotFound("The receipt is not ready yet.")
+    return pdf, f"car-pulse-receipt-{session.order_id}.pdf"

@@ -136,6 +136,10 @@ def load_report_json(settings: Settings, path: str) -> dict[str, Any] | None:
     return json.loads(blob.download_as_bytes())
 
 
+def blob_exists(settings: Settings, path: str) -> bool:
+    return bool(_blob(settings, path).exists())
+
+
 def load_pdf(settings: Settings, path: str) -> bytes | None:
     blob = _blob(settings, path)
     return blob.download_as_bytes() if blob.exists() else None

@@ -112,6 +112,8 @@ class Settings(BaseSettings):
     currency: str = "EUR"
     vat_rate_percent: Decimal = Decimal("25.5")
     vouchers_path: Path = Path(__file__).resolve().parent.parent / "config" / "vouchers.json"
+    # Who issues the receipts (name, business id, VAT number, address): one file per environment.
+    seller_path: Path = Path(__file__).resolve().parent.parent / "config" / "seller.json"
 
     # Request limits
     max_request_bytes: int = Field(default=64 * 1024, gt=0)

@@ -187,7 +187,26 @@ def after_paid(settings: Settings, session: sessions.OrderSession) -> None:
     """Everything a paid order needs next; safe to run again on every delivery."""
     if write_manifest(settings, session):
         logger.info("order manifest written", extra={"fields": {"order_id": session.order_id}})
+    write_receipt(settings, session)
     start_reports(settings, session)
+
+
+def receipt_path(order_id: str) -> str:
+    return f"{order_id}/receipt.pdf"
+
+
+def write_receipt(settings: Settings, session: sessions.OrderSession) -> None:
+    """The receipt with its VAT breakdown beside the manifest, created once."""
+    from shared import report_store
+    from shared.manifests import build_manifest
+    from shared.receipts import load_seller, render_receipt_pdf
+
+    if report_store.blob_exists(settings, receipt_path(session.order_id)):
+        return
+    pdf = render_receipt_pdf(
+        build_manifest(session), seller=load_seller(settings.seller_path), language=session.language
+    )
+    report_store.write_blob_once(settings, receipt_path(session.order_id), pdf, "application/pdf")
 
 
 def start_reports(settings: Settings, session: sessions.OrderSession) -> None:

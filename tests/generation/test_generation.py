@@ -67,6 +67,10 @@ def test_card_payment_to_complete_reports_without_the_wui_calling_generate(order
 
     manifest = read_manifest(get_settings(), session.order_id)
     assert manifest["payment_method"] == "stripe"
+    receipt = order.gateway.get(f"/api/v1/tesla/report/{order.session_id}/receipt")
+    assert receipt.status_code == 200 and receipt.data.startswith(b"%PDF")
+    receipt_text = pypdf.PdfReader(io.BytesIO(receipt.data)).pages[0].extract_text()
+    assert session.order_id in receipt_text and "6.09" in receipt_text  # VAT of €29.99
     delivery = json.loads(
         requests.get(
             f"{_gcs()}/storage/v1/b/{get_settings().reports_bucket}/o/"

@@ -14,6 +14,8 @@ from shared.settings import get_settings
 from tests.connect.conftest import Browser
 
 STRIPE_KEY = ("sk_test_local", "")
+# Paid orders go straight on to generating their reports (and may finish during a test).
+PAID_OR_LATER = {"paid", "generating", "complete"}
 
 
 @pytest.fixture
