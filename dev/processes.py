@@ -34,6 +34,18 @@ def start_tesla_simulator(port: int, redirect_uri: str) -> Iterator[Simulator]:
 
 
 @contextmanager
+def start_paypal_simulator(port: int, webhook_url: str) -> Iterator[Simulator]:
+    """Run ``python -m simulators.paypal`` until the block ends; its webhooks go to us."""
+    command = [
+        sys.executable, "-m", "simulators.paypal",
+        "--host", "127.0.0.1", "--port", str(port),
+        "--webhook-url", webhook_url,
+    ]  # fmt: skip
+    with _child(command, "paypal-simulator", f"http://127.0.0.1:{port}") as simulator:
+        yield simulator
+
+
+@contextmanager
 def _child(command: list[str], name: str, url: str, timeout_s: float = 20) -> Iterator[Simulator]:
     process = subprocess.Popen(command, cwd=REPO_ROOT, env=os.environ.copy())
     try:

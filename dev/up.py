@@ -1,11 +1,12 @@
 """``make up``: the whole system on this machine, with no configuration.
 
-Starts the Firestore emulator, fake-gcs-server, the Cloud Tasks emulator, localstripe and the
-Tesla Fleet API simulator, checks each for readiness, seeds demo data, then serves every function
-behind one port at ``/api/v1/...``. Ctrl-C stops every child process.
+Starts the Firestore emulator, fake-gcs-server, the Cloud Tasks emulator, localstripe, the
+Tesla Fleet API simulator and the PayPal simulator, checks each for readiness, seeds demo data,
+then serves every function behind one port at ``/api/v1/...``. Ctrl-C stops every child process.
 
 Ports are overridable by environment: CPT_GATEWAY_PORT (8080), CPT_TESLA_SIM_PORT (9100),
-CPT_FIRESTORE_PORT (8085), CPT_GCS_PORT (4443), CPT_TASKS_PORT (9022), CPT_STRIPE_PORT (8420).
+CPT_PAYPAL_SIM_PORT (9200), CPT_FIRESTORE_PORT (8085), CPT_GCS_PORT (4443), CPT_TASKS_PORT (9022),
+CPT_STRIPE_PORT (8420).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from types import FrameType
 DEFAULT_PORTS = {
     "CPT_GATEWAY_PORT": 8080,
     "CPT_TESLA_SIM_PORT": 9100,
+    "CPT_PAYPAL_SIM_PORT": 9200,
     "CPT_FIRESTORE_PORT": 8085,
     "CPT_GCS_PORT": 4443,
     "CPT_TASKS_PORT": 9022,
@@ -38,7 +40,7 @@ def _stop_on_sigterm(signum: int, frame: FrameType | None) -> None:
 
 def main() -> int:
     from dev.localcloud import LocalCloud
-    from dev.processes import start_tesla_simulator
+    from dev.processes import start_paypal_simulator, start_tesla_simulator
 
     # Ctrl-C must stop everything even when started from a shell that ignores SIGINT in
     # background jobs; SIGTERM (an IDE's stop button, `kill`) does the same.
@@ -65,10 +67,16 @@ def main() -> int:
                     redirect_uri=f"http://127.0.0.1:{gateway_port}/api/v1/tesla/oauth/callback",
                 )
             )
+            paypal = stack.enter_context(
+                start_paypal_simulator(
+                    port("CPT_PAYPAL_SIM_PORT"),
+                    webhook_url=f"http://127.0.0.1:{gateway_port}/api/v1/payment/paypal/webhook",
+                )
+            )
         except KeyboardInterrupt:
             print("\nStopped during start-up.")
             return 130
-        os.environ.update(local_app_environment(cloud.env, tesla.url, gateway_port))
+        os.environ.update(local_app_environment(cloud.env, tesla.url, paypal.url, gateway_port))
 
         from dev.gateway import Gateway
         from dev.seed import seed_demo_data
@@ -77,7 +85,11 @@ def main() -> int:
         settings = get_settings()
         seeded = seed_demo_data(settings, stripe_api_base=cloud.env["CPT_STRIPE_API_BASE"])
         gateway_url = f"http://127.0.0.1:{gateway_port}"
-        _print_summary(cloud.urls | {"tesla-simulator": tesla.url}, gateway_url, seeded)
+        _print_summary(
+            cloud.urls | {"tesla-simulator": tesla.url, "paypal-simulator": paypal.url},
+            gateway_url,
+            seeded,
+        )
 
         from werkzeug.serving import run_simple
 
@@ -94,7 +106,7 @@ def main() -> int:
 
 
 def local_app_environment(
-    cloud_env: dict[str, str], tesla_url: str, gateway_port: int
+    cloud_env: dict[str, str], tesla_url: str, paypal_url: str, gateway_port: int
 ) -> dict[str, str]:
     """The environment the functions run with locally: emulators plus simulator URLs."""
     gateway = f"http://127.0.0.1:{gateway_port}"
@@ -107,6 +119,7 @@ def local_app_environment(
         "CPT_TESLA_FLEET_URL_TEMPLATE": f"{tesla_url}/{{region}}",
         "CPT_TESLA_REDIRECT_URI": f"{gateway}/api/v1/tesla/oauth/callback",
         "CPT_WORKER_URL": f"{gateway}/api/v1/internal/reports/worker",
+        "CPT_PAYPAL_API_BASE": paypal_url,
     }
 
 

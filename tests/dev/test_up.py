@@ -16,6 +16,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 PORT_VARIABLES = (
     "CPT_GATEWAY_PORT",
     "CPT_TESLA_SIM_PORT",
+    "CPT_PAYPAL_SIM_PORT",
     "CPT_FIRESTORE_PORT",
     "CPT_GCS_PORT",
     "CPT_TASKS_PORT",
@@ -75,7 +76,7 @@ def test_up_starts_every_service_serves_the_api_and_ctrl_c_stops_everything():
                 break
         printed = "".join(output)
         assert "Ctrl-C stops everything" in printed, printed
-        for name in ("firestore", "gcs", "tasks", "stripe", "tesla-simulator"):
+        for name in ("firestore", "gcs", "tasks", "stripe", "tesla-simulator", "paypal-simulator"):
             assert name in printed
         for port in ports.values():
             assert f":{port}" in printed  # every service printed with its URL
