@@ -124,16 +124,22 @@ def test_a_car_that_stays_asleep_gives_a_partial_report_with_the_reason(
     get_settings.cache_clear()
     fast_tesla.set_vehicle(FAMILY_MODEL_Y, state="asleep", wake_delay_seconds=100000)
     try:
-        pay_free(order, "family", "basic")
+        pay_free(order, "family", "pro")
         session = wait_for_status(order, "complete")
     finally:
         monkeypatch.undo()
         get_settings.cache_clear()
     cars = report_store.car_documents(get_settings(), session.session_key)
     by_vin = {v.vin: cars[v.id] for v in session.selected_vehicles}
-    assert by_vin[FAMILY_MODEL_Y]["status"] == "failed"  # Basic: vehicle_data is all there is
-    assert "asleep" in by_vin[FAMILY_MODEL_Y]["reason"]
+    sleeper = by_vin[FAMILY_MODEL_Y]
+    assert sleeper["status"] == "partial"  # what could be read without the car awake
+    assert sleeper["modules"]["vehicle_data"] == "unavailable"
+    assert sleeper["modules"]["warranty"] == "ok" and sleeper["modules"]["charging_history"] == "ok"
+    assert "asleep" in sleeper["reason"]
     assert by_vin[FAMILY_MODEL_3]["status"] == "complete"
+    report = order.gateway.get(f"/api/v1/tesla/report/{order.session_id}").json
+    car = next(v for v in report["vehicles"] if v["vin"].startswith(FAMILY_MODEL_Y[:13]))
+    assert car["status"] == "partial" and "asleep" in car["reason"]
     assert _billed(fast_tesla, FAMILY_MODEL_Y).get("wake_up") == 1
 
 
