@@ -1,0 +1,16 @@
+# tst: terraform apply -var-file=environments/tst.tfvars (docs/deploy.md).
+environment = "tst"
+project_id  = "cpt-tst"
+region      = "europe-north1"
+api_domain  = "tst.api.carpulsetracker.com"
+wui_url     = "https://tst.carpulsetracker.com"
+
+# Non-secret ids from the providers' consoles (secrets go to Secret Manager, docs/deploy.md).
+tesla_client_id        = ""
+stripe_publishable_key = "" # pk_test_…
+paypal_client_id       = ""
+paypal_api_base        = "https://api-m.sandbox.paypal.com"
+paypal_webhook_id      = ""
+
+reports_retention_days           = 30
+firestore_point_in_time_recovery = false
