@@ -3,6 +3,11 @@
 ``python -m dev.deploy_plan --project P --region R --environment dev`` prints one command per
 function; Cloud Build runs the same list (``cloudbuild.yaml``), so a path, a memory size or a
 secret is only ever written in ``functions/routes.py``.
+
+Terraform (``infra/``) creates the functions, their service accounts and everything they use;
+these commands redeploy the code with the same settings (tests/infra checks they agree). Values
+only Terraform knows (the worker's URL, the WUI URL, provider client ids) stay as Terraform set
+them: ``--update-env-vars`` changes only the variables named here.
 """
 
 from __future__ import annotations
@@ -14,22 +19,58 @@ from functions.routes import ROUTES, Route
 
 RUNTIME = "python311"  # the Python the test suite runs on
 
+# Service account ids per role (infra/iam.tf creates them).
+API_ACCOUNT = "cpt-api"
+WORKER_ACCOUNT = "cpt-worker"
+TASKS_INVOKER_ACCOUNT = "cpt-tasks-invoker"
+DEPLOYER_ACCOUNT = "cpt-deployer"
+
+# Ingress (infra/functions.tf): public functions only through the load balancer, the worker
+# only from inside Google (Cloud Tasks).
+PUBLIC_INGRESS = "internal-and-gclb"
+INTERNAL_INGRESS = "internal-only"
+
 
 def secret_name(setting: str) -> str:
     """Secret Manager id of a settings field: ``stripe_secret_key`` → ``cpt-stripe-secret-key``."""
     return "cpt-" + setting.replace("_", "-")
 
 
+def account_email(account: str, project: str) -> str:
+    return f"{account}@{project}.iam.gserviceaccount.com"
+
+
+def reports_bucket(project: str) -> str:
+    return f"{project}-cpt-reports"  # infra/storage.tf
+
+
+def env_vars(route: Route, project: str, region: str, environment: str) -> dict[str, str]:
+    return {
+        "CPT_ENVIRONMENT": environment,
+        "CPT_PROJECT_ID": project,
+        "CPT_REGION": region,
+        "CPT_TASKS_LOCATION": region,
+        "CPT_REPORTS_BUCKET": reports_bucket(project),
+        "CPT_TASKS_INVOKER_SERVICE_ACCOUNT": account_email(TASKS_INVOKER_ACCOUNT, project),
+        # Behind the load balancer two proxies append to X-Forwarded-For (docs/security.md).
+        "CPT_TRUSTED_PROXY_HOPS": "2" if route.public else "1",
+    }
+
+
 def deploy_command(route: Route, project: str, region: str, environment: str) -> list[str]:
-    service_account = "cpt-api" if route.public else "cpt-worker"
+    runtime_account = API_ACCOUNT if route.public else WORKER_ACCOUNT
+    deployer = account_email(DEPLOYER_ACCOUNT, project)
+    env = ",".join(f"{k}={v}" for k, v in env_vars(route, project, region, environment).items())
     command = [
         "gcloud", "functions", "deploy", route.function_name,
         "--gen2", f"--project={project}", f"--region={region}", f"--runtime={RUNTIME}",
         "--source=.", f"--entry-point={route.target}", "--trigger-http",
         f"--memory={route.memory}", f"--timeout={route.timeout_s}s",
         f"--max-instances={route.max_instances}",
-        f"--service-account={service_account}@{project}.iam.gserviceaccount.com",
-        f"--set-env-vars=CPT_ENVIRONMENT={environment},CPT_PROJECT_ID={project}",
+        f"--service-account={account_email(runtime_account, project)}",
+        f"--build-service-account=projects/{project}/serviceAccounts/{deployer}",
+        f"--ingress-settings={PUBLIC_INGRESS if route.public else INTERNAL_INGRESS}",
+        f"--update-env-vars={env}",
         "--allow-unauthenticated" if route.public else "--no-allow-unauthenticated",
     ]  # fmt: skip
     if route.secrets:

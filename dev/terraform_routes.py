@@ -1,4 +1,6 @@
-"""The route table as Terraform input: ``python -m dev.terraform_routes > infra/routes.auto.tfvars.json``.
+"""The route table as Terraform input (``infra/routes.auto.tfvars.json``).
+
+``python -m dev.terraform_routes > infra/routes.auto.tfvars.json`` writes it.
 
 Terraform cannot import Python, so the table is written out once as JSON (committed; a test checks
 the committed file equals this output). ``infra/`` iterates over it with ``for_each``: one Cloud
