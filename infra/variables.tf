@@ -171,6 +171,10 @@ variable "reports_soft_delete_days" {
   description = "Days a deleted object stays recoverable (0 disables soft delete; GCS default 7)."
   type        = number
   default     = 7
+  validation {
+    condition     = var.reports_soft_delete_days == 0 || (var.reports_soft_delete_days >= 7 && var.reports_soft_delete_days <= 90)
+    error_message = "Soft delete is 0 (off) or 7 to 90 days."
+  }
 }
 
 variable "tasks_max_concurrent_dispatches" {
