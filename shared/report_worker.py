@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -77,23 +78,30 @@ def _build(settings: Settings, session: sessions.OrderSession, vehicle: VehicleR
     from shared.tesla.fetch import TokenExpired, fetch_vehicle_modules
 
     modules = [str(module) for module in package_modules(session.selected_package or "basic")]
+    own_modules = [module for module in modules if module != "charging_history"]
     calls = CallLog()
     for attempt in (1, 2):
         client = _client(settings, session)
         try:
-            history: Any = None
-            if "charging_history" in modules:
-                by_vin = _order_charging_history(settings, session, client, calls)
-                history = by_vin.get(vehicle.vin, []) if isinstance(by_vin, dict) else by_vin
-            results = fetch_vehicle_modules(
-                client,
-                vin=vehicle.vin,
-                vehicle_id=vehicle.id,
-                modules=modules,
-                charging_sessions=history,
-                policy=_policy(settings),
-                calls=calls,
-            )
+            # The order's charging history (one shared fetch) is got while this car's own
+            # modules are fetched: neither waits for the other.
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                history = (
+                    pool.submit(_order_charging_history, settings, session, client, calls)
+                    if len(own_modules) < len(modules)
+                    else None
+                )
+                results = fetch_vehicle_modules(
+                    client,
+                    vin=vehicle.vin,
+                    vehicle_id=vehicle.id,
+                    modules=own_modules,
+                    charging_sessions=None,
+                    policy=_policy(settings),
+                    calls=calls,
+                )
+                if history is not None:
+                    results["charging_history"] = _history_of_car(history.result(), vehicle.vin)
             break
         except TokenExpired:
             if attempt == 2:
@@ -137,6 +145,15 @@ def _build(settings: Settings, session: sessions.OrderSession, vehicle: VehicleR
         },
     )
     return report.status.value
+
+
+def _history_of_car(by_vin: Any, vin: str) -> Any:
+    from shared.reports.normalise import ModuleResult
+    from shared.tesla.fetch import ModuleFailure
+
+    if isinstance(by_vin, ModuleFailure):
+        return by_vin.as_result()
+    return ModuleResult.ok(by_vin.get(vin, []))
 
 
 def _render(report: Any, session: sessions.OrderSession) -> bytes | None:
@@ -201,16 +218,29 @@ def _order_charging_history(
         return "claimed"
 
     while True:
-        state = claim(firestore_client().transaction())
-        if state == "done":
+        # Waiting cars only read; the transaction is for taking the lease. Many cars polling
+        # one document in transactions would lock each other out.
+        current = reference.get().to_dict() or {}
+        lease = current.get("lease_until")
+        busy = (
+            current.get("state") == "fetching" and lease is not None and lease > datetime.now(UTC)
+        )
+        if current.get("state") == "done":
             stored = report_store.load_charging_history(settings, session.order_id)
             if stored is not None:
                 return stored
-        elif state == "claimed":
-            break
+        elif not busy:
+            try:
+                state = claim(firestore_client().transaction())
+            except ValueError:  # the commit lost a race with another car: look again
+                state = "wait"
+            if state == "claimed":
+                break
+            if state == "done":
+                continue
         if time.monotonic() > deadline:
             raise Retryable("The order's charging history is still being fetched.")
-        time.sleep(0.5)
+        time.sleep(0.25)
 
     vins = [vehicle.vin for vehicle in session.selected_vehicles]
     try:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -122,20 +122,30 @@ class Settings(BaseSettings):
     # entry that many places from the end; entries before it are whatever the client sent.
     trusted_proxy_hops: int = Field(default=1, ge=0)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _deployed_secrets_are_only_what_was_injected(cls, data: Any) -> Any:
+        # Each deployed function gets only its own route's secrets (least privilege): a secret
+        # it was not given is empty there, never the local default.
+        if isinstance(data, dict) and data.get("environment", "local") != "local":
+            for name in _SECRET_FIELDS:
+                data.setdefault(name, "")
+        return data
+
     @model_validator(mode="after")
     def _deployed_environments_need_real_values(self) -> Settings:
         if self.environment == "local":
             return self
         defaults = Settings.model_construct()
-        still_default = [
+        local_values = [
             name
             for name in _SECRET_FIELDS
             if getattr(self, name).get_secret_value() == getattr(defaults, name).get_secret_value()
         ]
-        if still_default:
+        if local_values:
             raise ValueError(
-                f"environment {self.environment!r} needs real values for: "
-                + ", ".join(f"CPT_{n.upper()}" for n in still_default)
+                f"environment {self.environment!r} was given local development values for: "
+                + ", ".join(f"CPT_{n.upper()}" for n in local_values)
             )
         if not self.wui_url.startswith("https://"):
             raise ValueError(f"environment {self.environment!r} needs an https CPT_WUI_URL")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from shared.settings import Settings
+from shared.settings import LOCAL_TOKEN_KEY, Settings
 
 DEPLOYED_SECRETS = {
     "CPT_TESLA_CLIENT_SECRET": "real-tesla",
@@ -49,12 +49,26 @@ def test_secrets_never_show_in_repr_or_dump(monkeypatch):
 
 
 @pytest.mark.parametrize("environment", ["dev", "tst", "prd"])
-def test_deployed_environment_refuses_local_secrets(monkeypatch, environment):
+def test_deployed_environment_refuses_local_secret_values(monkeypatch, environment):
     monkeypatch.setenv("CPT_ENVIRONMENT", environment)
+    monkeypatch.setenv("CPT_WUI_URL", "https://dev.carpulsetracker.com")
+    monkeypatch.setenv("CPT_STRIPE_SECRET_KEY", "sk_test_local")
+    monkeypatch.setenv("CPT_TOKEN_ENCRYPTION_KEY", LOCAL_TOKEN_KEY)
     with pytest.raises(ValidationError) as raised:
         Settings()
     assert "CPT_STRIPE_SECRET_KEY" in str(raised.value)
     assert "CPT_TOKEN_ENCRYPTION_KEY" in str(raised.value)
+
+
+def test_deployed_function_without_a_secret_has_it_empty(monkeypatch):
+    """Least privilege: a function is given only its route's secrets; the rest are empty."""
+    monkeypatch.setenv("CPT_ENVIRONMENT", "prd")
+    monkeypatch.setenv("CPT_WUI_URL", "https://carpulsetracker.com")
+    monkeypatch.setenv("CPT_STRIPE_WEBHOOK_SECRET", "whsec_real")
+    settings = Settings()
+    assert settings.stripe_webhook_secret.get_secret_value() == "whsec_real"
+    assert settings.stripe_secret_key.get_secret_value() == ""
+    assert settings.token_encryption_key.get_secret_value() == ""
 
 
 def test_deployed_environment_with_real_values(monkeypatch):

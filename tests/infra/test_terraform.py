@@ -389,12 +389,6 @@ def test_function_environment_names_are_settings() -> None:
     assert INFRA_STATE.default("worker_target") == WORKER.target
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="shared/settings.py refuses to load in dev/tst/prd unless ALL six secrets are set, "
-    "but each function gets only its route's secrets (least privilege): the settings check "
-    "must only refuse local defaults of secrets that are present",
-)
 def test_each_function_loads_its_settings_with_only_its_own_secrets(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
