@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: up test lint fmt bench openapi clean
+.PHONY: up test lint fmt bench bench-reports openapi clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ fmt: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m bench.cold_start
+
+## Report generation: 10-car vs 1-car vs sequential, billed calls, PDF render, peak memory.
+bench-reports: $(STAMP)
+	$(PY) -m bench.report_generation
 
 openapi: $(STAMP)
 	$(PY) -m dev.openapi > docs/openapi.json
