@@ -25,6 +25,10 @@ locals {
     sessions     = var.sessions_collection
     oauth_states = var.oauth_states_collection
     rate_limits  = var.rate_limits_collection
+    # Subcollections of an order (TTL does not cascade) and payment event records.
+    car_reports    = "car_reports"
+    artifacts      = "artifacts"
+    payment_events = "payment_events"
   }
 
   # Environment of every function (names are shared/settings.py fields with the CPT_ prefix).

@@ -38,7 +38,9 @@ def start(settings: Settings, session_key: str, *, retry_failed: bool = False) -
             ),
             allow_expired=True,
         )
-    report_store.ensure_car_documents(settings, session_key, session.selected_vehicle_ids)
+    report_store.ensure_car_documents(
+        settings, session_key, session.selected_vehicle_ids, expires_at=session.expires_at
+    )
     queued = 0
     for vehicle_id, car in report_store.car_documents(settings, session_key).items():
         if vehicle_id not in session.selected_vehicle_ids:

@@ -50,8 +50,14 @@ def car_documents(settings: Settings, session_key: str) -> dict[int, dict[str, A
     return {int(doc.id): doc.to_dict() for doc in collection.stream()}
 
 
-def ensure_car_documents(settings: Settings, session_key: str, vehicle_ids: list[int]) -> None:
-    """A pending document for each car that has none (never resets an existing one)."""
+def ensure_car_documents(
+    settings: Settings, session_key: str, vehicle_ids: list[int], *, expires_at: datetime
+) -> None:
+    """A pending document for each car that has none (never resets an existing one).
+
+    ``expires_at`` (the order's) lets Firestore's TTL delete the car documents with the order:
+    TTL does not delete subcollections of a deleted document by itself.
+    """
     from google.api_core.exceptions import AlreadyExists
 
     existing = car_documents(settings, session_key)
@@ -66,6 +72,7 @@ def ensure_car_documents(settings: Settings, session_key: str, vehicle_ids: list
                     "attempts": 0,
                     "generation": 0,
                     "updated_at": datetime.now(UTC),
+                    "expires_at": expires_at,
                 }
             )
 

@@ -213,7 +213,11 @@ def _order_charging_history(
             return "wait"
         transaction.set(
             reference,
-            {"state": "fetching", "lease_until": now + timedelta(seconds=HISTORY_LEASE_S)},
+            {
+                "state": "fetching",
+                "lease_until": now + timedelta(seconds=HISTORY_LEASE_S),
+                "expires_at": session.expires_at,  # TTL: goes with the order
+            },
         )
         return "claimed"
 
@@ -247,14 +251,14 @@ def _order_charging_history(
         result = fetch_charging_history(client, vins=vins, policy=_policy(settings), calls=calls)
     except BaseException:
         # Hand the lease back at once (an expired token, a crash): the retry takes it again.
-        reference.set({"state": "open", "lease_until": None})
+        reference.set({"state": "open", "lease_until": None}, merge=True)
         raise
     order_calls = [call.as_manifest() for call in calls.for_vin(None)]
     if isinstance(result, ModuleFailure):
-        reference.set({"state": "failed", "reason": result.reason, "lease_until": None})
+        reference.set({"state": "failed", "reason": result.reason, "lease_until": None}, merge=True)
         return result
     report_store.save_charging_history(settings, session.order_id, result)
-    reference.set({"state": "done", "lease_until": None, "tesla_calls": order_calls})
+    reference.set({"state": "done", "lease_until": None, "tesla_calls": order_calls}, merge=True)
     return result
 
 

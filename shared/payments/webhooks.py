@@ -14,7 +14,7 @@ import hashlib
 import json
 import logging
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from shared import errors, sessions
@@ -25,6 +25,8 @@ from shared.settings import Settings
 logger = logging.getLogger(__name__)
 
 EVENTS_COLLECTION = "payment_events"
+# Kept past the longest card chargeback window, then deleted by TTL.
+EVENT_RETENTION = timedelta(days=540)
 
 
 class InvalidSignature(errors.ApiError):
@@ -214,6 +216,7 @@ def _orphan(provider: str, payment_id: str, order_id: str | None) -> str:
             "order_id": (order_id or "")[:64],
             "kind": "orphan_payment",
             "recorded_at": datetime.now(UTC),
+            "expires_at": datetime.now(UTC) + EVENT_RETENTION,
         }
     )
     logger.warning("payment for an unknown order", extra={"fields": {"provider": provider}})
@@ -243,5 +246,6 @@ def _mark_processed(provider: str, event_id: str, event_type: str, outcome: str)
             "type": event_type[:100],
             "outcome": outcome,
             "processed_at": datetime.now(UTC),
+            "expires_at": datetime.now(UTC) + EVENT_RETENTION,
         }
     )

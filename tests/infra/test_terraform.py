@@ -19,6 +19,8 @@ from pydantic import SecretStr
 
 from dev import deploy_plan, terraform_routes
 from functions.routes import ROUTES
+from shared import report_store
+from shared.payments import webhooks
 from shared.settings import Settings
 from tests.infra.hcl import INFRA, expr, load_infra, load_tfvars, walk_strings
 
@@ -151,7 +153,7 @@ def test_versioning_off_and_retention_rule_on_reports() -> None:
 # --------------------------------------------------------------------------------------------
 
 
-def test_ttl_on_exactly_sessions_oauth_states_and_rate_limits() -> None:
+def test_ttl_on_exactly_the_collections_the_code_expires() -> None:
     fields = INFRA_STATE.of_type("google_firestore_field")
     assert set(fields) == {"ttl"}
     ttl = fields["ttl"]
@@ -161,6 +163,8 @@ def test_ttl_on_exactly_sessions_oauth_states_and_rate_limits() -> None:
     field = INFRA_STATE.default(expr(ttl["field"]).removeprefix("var."))
     collections = {
         INFRA_STATE.default(expr(value).removeprefix("var."))
+        if value.startswith("${var.")
+        else value
         for value in INFRA_STATE.locals["ttl_policies"].values()
     }
     defaults = Settings()
@@ -168,6 +172,9 @@ def test_ttl_on_exactly_sessions_oauth_states_and_rate_limits() -> None:
         defaults.sessions_collection,
         defaults.oauth_states_collection,
         defaults.rate_limits_collection,
+        report_store.CAR_REPORTS,
+        report_store.ARTIFACTS,
+        webhooks.EVENTS_COLLECTION,
     }
     assert {(c, field) for c in collections} == {(c, "expires_at") for c in expected}
     # The variables are the settings: the same names reach the functions' environment.
@@ -178,7 +185,14 @@ def test_ttl_on_exactly_sessions_oauth_states_and_rate_limits() -> None:
 
 def test_code_writes_the_ttl_field() -> None:
     root = INFRA.parent / "shared"
-    for module in ("sessions.py", "oauth_states.py", "rate_limits.py"):
+    for module in (
+        "sessions.py",
+        "oauth_states.py",
+        "rate_limits.py",
+        "report_store.py",
+        "report_worker.py",
+        "payments/webhooks.py",
+    ):
         assert "expires_at" in (root / module).read_text(), module
 
 
