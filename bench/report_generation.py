@@ -392,7 +392,8 @@ def vm_hwm_kib() -> int:
 
 
 def fetch_only(order: Order) -> float:
-    """The library's fetch as the worker sequences it, without Firestore, PDF or storage."""
+    """The library's fetch as the worker runs it (each car's own modules while the order's one
+    charging-history fetch runs), without Firestore, PDF or storage."""
     from shared.pricing import package_modules
     from shared.settings import get_settings
     from shared.tesla.fetch import FetchPolicy, fetch_charging_history, fetch_vehicle_modules
@@ -406,24 +407,30 @@ def fetch_only(order: Order) -> float:
     def client() -> FleetClient:
         return FleetClient(settings, http, access_token=order.access_token, region=order.region)
 
+    own_modules = [module for module in modules if module != "charging_history"]
     started = time.perf_counter()
-    history = fetch_charging_history(client(), vins=[vin for _, vin in order.cars], policy=policy)
 
     def car(vehicle_id: int, vin: str) -> None:
+        # As the worker does: the car's own modules while the order's history is fetched.
         results = fetch_vehicle_modules(
             client(),
             vin=vin,
             vehicle_id=vehicle_id,
-            modules=modules,
-            charging_sessions=history.get(vin, []) if isinstance(history, dict) else history,
+            modules=own_modules,
+            charging_sessions=None,
             policy=policy,
         )
         failed = {name: r.reason for name, r in results.items() if r.outcome != "ok"}
         if failed:
             raise RuntimeError(f"fetch of {vin[-4:]} failed: {failed}")
 
-    with ThreadPoolExecutor(max_workers=len(order.cars), thread_name_prefix="fetch") as pool:
+    with ThreadPoolExecutor(max_workers=len(order.cars) + 1, thread_name_prefix="fetch") as pool:
+        history = pool.submit(
+            fetch_charging_history, client(), vins=[vin for _, vin in order.cars], policy=policy
+        )
         list(pool.map(lambda pair: car(*pair), order.cars))
+        if not isinstance(history.result(), dict):
+            raise RuntimeError(f"charging history failed: {history.result()}")
     elapsed = time.perf_counter() - started
     http.close()
     return elapsed
