@@ -29,6 +29,10 @@ from tests.fixtures.tesla_sim import TeslaSimulator
 
 ENTRY_MODULE = str(Path(__file__).resolve().parent.parent / "main.py")
 
+# The simulators' and gateway's per-request werkzeug lines would repeat what our own access log
+# says, and background deliveries would print them between tests.
+logging.getLogger("werkzeug").setLevel(logging.WARNING)
+
 
 def _forget_cached_configuration() -> None:
     from shared.clients import reset_clients
