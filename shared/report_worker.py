@@ -192,8 +192,14 @@ def _policy(settings: Settings) -> Any:
 def _order_charging_history(
     settings: Settings, session: sessions.OrderSession, client: Any, calls: Any
 ) -> Any:
-    """The order's charging history by VIN: fetched once per order, shared by its cars."""
-    from google.cloud import firestore
+    """The order's charging history by VIN: fetched once per order, shared by its cars.
+
+    The first car to create the lease document fetches; the others poll it with plain reads.
+    No transactions: with every car of an order arriving at once, transactions on one document
+    hold each other's locks (the emulator's pessimistic mode made cars wait ~10 s). A lease
+    left by a crashed worker is taken over with a precondition on the document's update time.
+    """
+    from google.api_core.exceptions import AlreadyExists, FailedPrecondition
 
     from shared.clients import firestore_client
     from shared.tesla.fetch import ModuleFailure, fetch_charging_history
@@ -201,50 +207,38 @@ def _order_charging_history(
     reference = report_store.artifact_reference(settings, session.session_key, "charging_history")
     deadline = time.monotonic() + HISTORY_WAIT_S
 
-    @firestore.transactional
-    def claim(transaction: firestore.Transaction) -> str:
-        snapshot = reference.get(transaction=transaction)
-        current = snapshot.to_dict() if snapshot.exists else {}
-        now = datetime.now(UTC)
-        if current.get("state") == "done":
-            return "done"
-        lease = current.get("lease_until")
-        if current.get("state") == "fetching" and lease is not None and lease > now:
-            return "wait"
-        transaction.set(
-            reference,
-            {
-                "state": "fetching",
-                "lease_until": now + timedelta(seconds=HISTORY_LEASE_S),
-                "expires_at": session.expires_at,  # TTL: goes with the order
-            },
-        )
-        return "claimed"
+    def lease() -> dict[str, Any]:
+        return {
+            "state": "fetching",
+            "lease_until": datetime.now(UTC) + timedelta(seconds=HISTORY_LEASE_S),
+            "expires_at": session.expires_at,  # TTL: goes with the order
+        }
 
     while True:
-        # Waiting cars only read; the transaction is for taking the lease. Many cars polling
-        # one document in transactions would lock each other out.
-        current = reference.get().to_dict() or {}
-        lease = current.get("lease_until")
-        busy = (
-            current.get("state") == "fetching" and lease is not None and lease > datetime.now(UTC)
-        )
+        snapshot = reference.get()
+        current = snapshot.to_dict() or {}
+        until = current.get("lease_until")
         if current.get("state") == "done":
             stored = report_store.load_charging_history(settings, session.order_id)
             if stored is not None:
                 return stored
-        elif not busy:
+        elif not snapshot.exists:
             try:
-                state = claim(firestore_client().transaction())
-            except ValueError:  # the commit lost a race with another car: look again
-                state = "wait"
-            if state == "claimed":
+                reference.create(lease())
                 break
-            if state == "done":
-                continue
+            except AlreadyExists:
+                pass  # another car was first: wait for it
+        elif not (current.get("state") == "fetching" and until and until > datetime.now(UTC)):
+            # Open, failed, or a stale lease: take it over unless someone else just did.
+            try:
+                option = firestore_client().write_option(last_update_time=snapshot.update_time)
+                reference.update(lease(), option=option)
+                break
+            except FailedPrecondition:
+                pass
         if time.monotonic() > deadline:
             raise Retryable("The order's charging history is still being fetched.")
-        time.sleep(0.25)
+        time.sleep(0.1)
 
     vins = [vehicle.vin for vehicle in session.selected_vehicles]
     try:
