@@ -30,8 +30,6 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import fcntl
-import hashlib
 import importlib.util
 import json
 import os
@@ -566,50 +564,21 @@ def ensure_bucket(name: str, emulator_url: str | None = None) -> storage.Bucket:
 # Cloud Tasks (gcloud-tasks-emulator in its own venv)
 # --------------------------------------------------------------------------------------------
 
-_STAMP_NAME = ".requirements.sha256"
-# Installing into the venv may take ~20 s on first use; a generous bound for slow mirrors.
-_VENV_INSTALL_TIMEOUT_S = 600
-
-
-def _requirements_fingerprint(requirements: Path) -> str:
-    digest = hashlib.sha256(requirements.read_bytes())
-    digest.update(sys.version.encode())  # a new interpreter needs a new venv too
-    return digest.hexdigest()
-
 
 def ensure_tasks_emulator_venv(
     venv: Path = TASKS_EMULATOR_VENV, requirements: Path = TASKS_EMULATOR_REQUIREMENTS
 ) -> Path:
     """Build (or reuse) the emulator's own venv; returns its console script.
 
-    The install is skipped when the stamp in the venv matches the requirements' hash. A file lock
-    serialises concurrent first uses (e.g. the dev stack and a test run starting together).
+    It pins protobuf<5 and would downgrade google-cloud-tasks in ours (reference §3.5), so it
+    lives in ``.venvs/tasks-emulator``, rebuilt only when its requirements change.
     """
-    script = venv / "bin" / "gcloud-tasks-emulator"
-    stamp = venv / _STAMP_NAME
-    fingerprint = _requirements_fingerprint(requirements)
-    venv.parent.mkdir(parents=True, exist_ok=True)
-    with (venv.parent / f"{venv.name}.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if script.is_file() and stamp.is_file() and stamp.read_text().strip() == fingerprint:
-            return script
-        shutil.rmtree(venv, ignore_errors=True)  # rebuild from scratch: no stale packages
-        steps = [
-            [sys.executable, "-m", "venv", str(venv)],
-            [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet",
-             "--disable-pip-version-check", "--requirement", str(requirements)],
-        ]  # fmt: skip
-        for step in steps:
-            result = subprocess.run(
-                step, capture_output=True, text=True, timeout=_VENV_INSTALL_TIMEOUT_S, check=False
-            )
-            if result.returncode != 0:
-                shutil.rmtree(venv, ignore_errors=True)
-                raise LocalCloudError(
-                    f"Building {venv} failed ({' '.join(step)}):\n{result.stderr[-3000:]}"
-                )
-        stamp.write_text(fingerprint + "\n")
-        return script
+    from dev.toolvenv import ToolVenvError, ensure_tool_venv
+
+    try:
+        return ensure_tool_venv(venv.name, requirements, "gcloud-tasks-emulator", venvs=venv.parent)
+    except ToolVenvError as error:
+        raise LocalCloudError(str(error)) from None
 
 
 def cloud_tasks_client(host: str) -> tasks_v2.CloudTasksClient:

@@ -10,10 +10,7 @@ template only lays it out.
 from __future__ import annotations
 
 import json
-import os
-import threading
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -47,46 +44,15 @@ _NOT_AVAILABLE = "–"
 
 def render_receipt_pdf(manifest: Mapping[str, Any], *, seller: Seller, language: str) -> bytes:
     """The receipt as PDF bytes (A4, one page, embedded DejaVu fonts, no network access)."""
-    from weasyprint import HTML  # lazy: a heavy import only the rendering path needs
-    from weasyprint.urls import URLFetcher
+    from shared.pdf_render import write_pdf
 
     receipt = _build_receipt(manifest, seller=seller, language=language)
-    html = _render_html(receipt)
-    # Nothing in the document is fetched: an empty protocol list refuses every URL.
-    fetcher = URLFetcher(allowed_protocols=())
-    with _font_timestamp(receipt.paid_at):
-        return HTML(string=html, url_fetcher=fetcher).write_pdf()
+    return write_pdf(_render_html(receipt), stamped_at=receipt.paid_at)
 
 
 def render_receipt_html(manifest: Mapping[str, Any], *, seller: Seller, language: str) -> str:
     """The receipt as a self-contained HTML document (what the PDF prints; handy in tests)."""
     return _render_html(_build_receipt(manifest, seller=seller, language=language))
-
-
-# ------------------------------------------------------------------------------------------------
-# Determinism
-# ------------------------------------------------------------------------------------------------
-
-_ENVIRONMENT_LOCK = threading.Lock()
-
-
-@contextmanager
-def _font_timestamp(moment: datetime) -> Iterator[None]:
-    """Stamp embedded font subsets with the payment time instead of the clock.
-
-    Same approach as ``shared.reports.pdf``: fontTools writes "now" into each subset's head
-    table unless SOURCE_DATE_EPOCH is set. The variable is process wide, hence the lock; a value
-    set by the deployment is left alone.
-    """
-    if "SOURCE_DATE_EPOCH" in os.environ:
-        yield
-        return
-    with _ENVIRONMENT_LOCK:
-        os.environ["SOURCE_DATE_EPOCH"] = str(int(moment.timestamp()))
-        try:
-            yield
-        finally:
-            os.environ.pop("SOURCE_DATE_EPOCH", None)
 
 
 # ------------------------------------------------------------------------------------------------

@@ -24,6 +24,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.pricing.catalog import PACKAGE_MODULES as _CATALOGUE_MODULES
+
 SCHEMA_VERSION = 1
 
 ModuleName = Literal[
@@ -38,29 +40,11 @@ ModuleName = Literal[
 ]
 Package = Literal["basic", "pro", "expert"]
 
-# Which Tesla modules each package buys (product roadmap §7, PACKAGE_MODULES). Order is the
-# report's section order.
+# Which Tesla modules each package buys: the catalogue's table (shared/pricing/catalog.py) is
+# the one source. Order is the report's section order.
 PACKAGE_MODULES: dict[str, tuple[ModuleName, ...]] = {
-    "basic": ("vehicle_data",),
-    "pro": (
-        "vehicle_data",
-        "charging_history",
-        "recent_alerts",
-        "service_data",
-        "warranty",
-        "release_notes",
-        "options",
-    ),
-    "expert": (
-        "vehicle_data",
-        "charging_history",
-        "recent_alerts",
-        "service_data",
-        "warranty",
-        "release_notes",
-        "options",
-        "vehicle_specs",
-    ),
+    str(package): tuple(str(module) for module in modules)  # type: ignore[misc]
+    for package, modules in _CATALOGUE_MODULES.items()
 }
 ALL_MODULES: tuple[ModuleName, ...] = PACKAGE_MODULES["expert"]
 

@@ -19,6 +19,8 @@ from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, Literal, TypeVar
 
+from shared.tesla.vehicles import mask_vin, model_name, model_year
+
 from .i18n import locale_for, resolve_language
 from .model import (
     ALL_MODULES,
@@ -113,12 +115,6 @@ class _ModuleProblem(Exception):
 # ------------------------------------------------------------------------------------------------
 # Public API
 # ------------------------------------------------------------------------------------------------
-
-
-def mask_vin(vin: str | None) -> str:
-    """The VIN with its last four characters hidden: LRW3E7EK5RC41****."""
-    text = (vin or "").strip().upper()
-    return f"{text[:-4]}****" if len(text) > 4 else "****"
 
 
 def split_charging_history(sessions: Iterable[Mapping[str, Any]]) -> dict[str, list[dict]]:
@@ -535,26 +531,6 @@ def _report_currency(sessions: list[Mapping[str, Any]], language: str, distance:
 # Identity and vehicle_data sections
 # ------------------------------------------------------------------------------------------------
 
-_YEAR_CODES = "ABCDEFGHJKLMNPRSTVWXY123456789"  # VIN position 10: A=2010 … 9=2039
-_MODEL_BY_CAR_TYPE = {
-    "models": "Model S",
-    "models2": "Model S",
-    "lychee": "Model S",
-    "model3": "Model 3",
-    "modelx": "Model X",
-    "tamarind": "Model X",
-    "modely": "Model Y",
-    "cybertruck": "Cybertruck",
-}
-_MODEL_BY_VIN_CHAR = {
-    "S": "Model S",
-    "3": "Model 3",
-    "X": "Model X",
-    "Y": "Model Y",
-    "C": "Cybertruck",
-    "T": "Semi",
-    "R": "Roadster",
-}
 _PLANT_BY_VIN_CHAR = {"F": "Fremont", "A": "Austin", "C": "Shanghai", "B": "Berlin", "N": "Reno"}
 _PLANT_BY_WMI = {"LRW": "Shanghai", "XP7": "Berlin"}
 # VIN position 8 digits (motor layout); letters are not decoded reliably, so they are skipped.
@@ -566,20 +542,6 @@ _DRIVE_BY_VIN_CHAR: dict[str, Literal["AWD", "RWD"]] = {
     "5": "AWD",
     "6": "AWD",
 }
-
-
-def _model_year(vin: str) -> int | None:
-    if len(vin) != 17 or vin[9] not in _YEAR_CODES:
-        return None
-    return 2010 + _YEAR_CODES.index(vin[9])
-
-
-def _model(car_type: str | None, vin: str) -> str | None:
-    if car_type:
-        for prefix, model in sorted(_MODEL_BY_CAR_TYPE.items(), key=lambda item: -len(item[0])):
-            if car_type.lower().startswith(prefix):
-                return model
-    return _MODEL_BY_VIN_CHAR.get(vin[3]) if len(vin) == 17 else None
 
 
 def _trim_from_badging(badging: str | None, model: str | None, year: int | None) -> str | None:
@@ -621,8 +583,8 @@ def _identity(
     config = _dict(sections.get("vehicle_config"))
     state = _dict(sections.get("vehicle_state"))
     car_type = _text(config.get("car_type")) or _text(vehicle.get("car_type"))
-    year = _model_year(vin)
-    model = _model(car_type, vin)
+    year = model_year(vin)
+    model = model_name(vin, car_type)
     trim_option = _trim_option(options)
     badging = _text(config.get("trim_badging"))
     trim = (

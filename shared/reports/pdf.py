@@ -11,10 +11,7 @@ so the template holds no formatting logic and no Tesla knowledge.
 
 from __future__ import annotations
 
-import os
-import threading
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -59,36 +56,11 @@ class OrderSummary(BaseModel):
 
 def render_pdf(report: VehicleReport, *, order: OrderSummary, language: str) -> bytes:
     """The report as PDF bytes (A4, selectable text, embedded DejaVu fonts, no network)."""
-    from weasyprint import HTML  # lazy: a heavy import only the rendering worker needs
-    from weasyprint.urls import URLFetcher
+    from shared.pdf_render import write_pdf
 
-    html = render_html(report, order=order, language=language)
-    # Nothing in the document is fetched: an empty protocol list refuses every URL.
-    fetcher = URLFetcher(allowed_protocols=())
-    with _font_timestamp(report.generated_at):
-        return HTML(string=html, url_fetcher=fetcher).write_pdf()
-
-
-_ENVIRONMENT_LOCK = threading.Lock()
-
-
-@contextmanager
-def _font_timestamp(moment: datetime) -> Iterator[None]:
-    """Stamp embedded font subsets with the report time instead of the clock.
-
-    fontTools writes "now" into every subset's head table unless SOURCE_DATE_EPOCH is set, which
-    alone would make two renders of the same report differ. An environment variable is process
-    wide, hence the lock; a value set by the deployment is left alone.
-    """
-    if "SOURCE_DATE_EPOCH" in os.environ:
-        yield
-        return
-    with _ENVIRONMENT_LOCK:
-        os.environ["SOURCE_DATE_EPOCH"] = str(int(moment.timestamp()))
-        try:
-            yield
-        finally:
-            os.environ.pop("SOURCE_DATE_EPOCH", None)
+    return write_pdf(
+        render_html(report, order=order, language=language), stamped_at=report.generated_at
+    )
 
 
 def render_html(report: VehicleReport, *, order: OrderSummary, language: str) -> str:

@@ -61,12 +61,14 @@ class VehicleRecord(BaseModel):
         )
 
 
-def mask_vin(vin: str) -> str:
+def mask_vin(vin: str | None) -> str:
     """The VIN with its last four characters hidden (``LRW3E7EK1RC98****``)."""
-    return vin[:-4] + "****" if len(vin) > 4 else "****"
+    text = (vin or "").strip().upper()
+    return text[:-4] + "****" if len(text) > 4 else "****"
 
 
 def model_name(vin: str, car_type: str | None = None) -> str | None:
+    """From ``vehicle_config.car_type`` when known, else VIN position 4."""
     if car_type:
         lowered = car_type.lower()
         for prefix, name in MODEL_BY_CAR_TYPE_PREFIX:
@@ -76,5 +78,6 @@ def model_name(vin: str, car_type: str | None = None) -> str | None:
 
 
 def model_year(vin: str) -> int | None:
+    """The model year from VIN position 10 (not the build or delivery date)."""
     code = vin[9].upper() if len(vin) == 17 else ""
     return 2010 + _YEAR_CODES.index(code) if code and code in _YEAR_CODES else None

@@ -19,7 +19,7 @@ import requests
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from dev import localcloud
+from dev import localcloud, toolvenv
 from dev.localcloud import (
     FIRESTORE_INSTALL_HINT,
     STRIPE_TEST_SECRET_KEY,
@@ -338,11 +338,9 @@ def test_failed_or_interrupted_start_stops_what_already_started(
 
 def test_tasks_venv_is_reused_when_requirements_are_unchanged() -> None:
     script = localcloud.ensure_tasks_emulator_venv()
-    stamp = localcloud.TASKS_EMULATOR_VENV / ".requirements.sha256"
+    stamp = localcloud.TASKS_EMULATOR_VENV / toolvenv.STAMP_NAME
     assert script.is_file()
-    assert stamp.read_text().strip() == localcloud._requirements_fingerprint(
-        localcloud.TASKS_EMULATOR_REQUIREMENTS
-    )
+    assert stamp.read_text().strip() == toolvenv.fingerprint(localcloud.TASKS_EMULATOR_REQUIREMENTS)
     mtime = stamp.stat().st_mtime_ns
     localcloud.ensure_tasks_emulator_venv()
     assert stamp.stat().st_mtime_ns == mtime  # no reinstall
