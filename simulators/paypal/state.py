@@ -7,7 +7,8 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from .clock import SimulatedClock
+from simulators.clock import SimulatedClock
+
 from .config import PayPalSimulatorConfig
 from .faults import CaptureOutcomes, FaultInjector
 from .signing import WebhookSigner

@@ -1,7 +1,8 @@
-"""Simulated time: wall-clock time plus an offset that admins can advance.
+"""Simulated time for the simulators: wall-clock time plus an offset that admins can advance.
 
-Everything time-based in the simulator (token expiry, refresh grace, wake delays, rate-limit
-windows, auth-code lifetime) reads this clock, so tests jump hours ahead without sleeping.
+Everything time-based in a simulator (token expiry, refresh grace, wake delays, rate-limit
+windows, approval windows, webhook retries) reads its clock, so tests jump hours ahead without
+sleeping.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ class SimulatedClock:
     def __init__(self, frozen: bool = False) -> None:
         self._lock = threading.Lock()
         self._offset_seconds = 0.0
-        # A frozen clock only moves when advanced: useful for exact rate-limit arithmetic.
+        # A frozen clock only moves when advanced: exact arithmetic on windows and expiries.
         self._frozen_at: float | None = time.time() if frozen else None
 
     def now(self) -> float:
