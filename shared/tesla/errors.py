@@ -20,7 +20,14 @@ class TeslaAuthRejected(TeslaError):
 
 
 class TeslaUnavailable(TeslaError):
-    """Tesla did not answer usefully: network error, timeout, 5xx, or an unexpected body."""
+    """Tesla did not answer usefully: network error, timeout, 5xx, or an unexpected body.
+
+    ``status`` is the HTTP status when Tesla answered at all (None for a network error).
+    """
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class TeslaApiError(TeslaError):

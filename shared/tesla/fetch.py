@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import logging
 import random
-import re
 import threading
 import time
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
@@ -82,7 +81,6 @@ CHARGING_HISTORY_PAGE_SIZE = 100  # the largest page Tesla serves: fewest billed
 CHARGING_HISTORY_MAX_PAGES = 200  # 20,000 sessions: stops a pager that never ends
 # A 429 without Retry-After: assume TeslaMate's 5 minutes, which a report worker won't wait.
 DEFAULT_RETRY_AFTER_S = 300
-_ANSWERED_STATUS = re.compile(r"answered (\d{3})\b")
 
 
 # ── Policy and time ──────────────────────────────────────────────────────────────────────────
@@ -319,9 +317,8 @@ class _Caller:
 
 
 def _status_of(error: TeslaUnavailable) -> int | None:
-    """The 5xx status in the client's message; None for network errors (nothing answered)."""
-    match = _ANSWERED_STATUS.search(str(error))
-    return int(match.group(1)) if match else None
+    """The 5xx status Tesla answered; None for network errors (nothing answered)."""
+    return error.status
 
 
 # ── The car's state and the one wake ─────────────────────────────────────────────────────────

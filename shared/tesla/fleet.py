@@ -106,7 +106,7 @@ class FleetClient:
     def _unpack(response: requests.Response) -> Any:
         status = response.status_code
         if status >= 500:
-            raise TeslaUnavailable(f"Fleet API answered {status}")
+            raise TeslaUnavailable(f"Fleet API answered {status}", status=status)
         try:
             body = response.json()
         except ValueError:
