@@ -62,6 +62,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -69,6 +70,9 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import requests
+
+from dev.serving import serve_in_thread
+from simulators.admin_client import AdminClient
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PROJECT = "cpt-bench"
@@ -89,28 +93,18 @@ PLAIN_HTML = (
 # ── The Tesla simulator, in this process ─────────────────────────────────────────────────────
 
 
-class Simulator:
+class Simulator(AdminClient):
     """The Fleet API simulator on a free port, and the admin calls the bench needs."""
 
     def __init__(self) -> None:
-        from werkzeug.serving import make_server
-
         from simulators.tesla_fleet import SimulatorConfig, create_app
 
         self.config = SimulatorConfig()
-        self._server = make_server("127.0.0.1", 0, create_app(self.config), threaded=True)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, name="tesla-sim", daemon=True
+        self._serving = ExitStack()
+        self.url = self._serving.enter_context(
+            serve_in_thread(create_app(self.config), "tesla-sim")
         )
-        self._thread.start()
-        self.url = f"http://127.0.0.1:{self._server.server_port}"
         self.http = requests.Session()
-
-    def admin(self, path: str, body: dict[str, Any] | None = None, method: str = "") -> Any:
-        verb = method or ("POST" if body is not None else "GET")
-        response = self.http.request(verb, f"{self.url}/admin/{path}", json=body, timeout=30)
-        response.raise_for_status()
-        return response.json()
 
     def vins(self, account: str) -> list[str]:
         accounts = {a["name"]: a for a in self.admin("accounts")["accounts"]}
@@ -132,8 +126,7 @@ class Simulator:
 
     def stop(self) -> None:
         self.http.close()
-        self._server.shutdown()
-        self._thread.join(timeout=5)
+        self._serving.close()
 
 
 # ── Orders, made through the library ─────────────────────────────────────────────────────────

@@ -8,17 +8,16 @@ functions the way functions-framework and the public entry do.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
 from functions_framework import create_app
-from werkzeug.serving import make_server
 from werkzeug.test import Client
 
 from dev.localcloud import ensure_bucket, register_stripe_webhook
+from dev.serving import serve_in_thread
 from shared.logs import CloudLoggingFormatter
 from tests.fixtures.localcloud import *  # noqa: F403
 from tests.fixtures.localcloud import TEST_PROJECT, LocalCloud
@@ -71,24 +70,17 @@ def live_gateway(app_env: dict[str, str], local_cloud: LocalCloud) -> Iterator[s
     from dev.gateway import Gateway
     from shared.settings import get_settings
 
-    server = make_server("127.0.0.1", 0, Gateway(), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-gateway", daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{server.server_port}"
-    # Cloud Tasks (the emulator) delivers report tasks to the worker behind this gateway.
-    patch = pytest.MonkeyPatch()
-    patch.setenv("CPT_WORKER_URL", f"{url}/api/v1/internal/reports/worker")
-    _forget_cached_configuration()
-    register_stripe_webhook(
-        local_cloud.env["CPT_STRIPE_API_BASE"],
-        name="cpt-tests",
-        url=f"{url}/api/v1/payment/verify",
-        secret=get_settings().stripe_webhook_secret.get_secret_value(),
-    )
-    yield url
-    server.shutdown()
-    thread.join(timeout=5)
-    patch.undo()
+    with serve_in_thread(Gateway(), "live-gateway") as url, pytest.MonkeyPatch.context() as patch:
+        # Cloud Tasks (the emulator) delivers report tasks to the worker behind this gateway.
+        patch.setenv("CPT_WORKER_URL", f"{url}/api/v1/internal/reports/worker")
+        _forget_cached_configuration()
+        register_stripe_webhook(
+            local_cloud.env["CPT_STRIPE_API_BASE"],
+            name="cpt-tests",
+            url=f"{url}/api/v1/payment/verify",
+            secret=get_settings().stripe_webhook_secret.get_secret_value(),
+        )
+        yield url
     _forget_cached_configuration()
 
 

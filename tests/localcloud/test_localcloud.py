@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pytest
 import requests
-from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from dev import localcloud, toolvenv
@@ -34,6 +33,7 @@ from dev.localcloud import (
     start_gcs,
     start_stripe,
 )
+from dev.serving import serve_in_thread
 from tests.fixtures.localcloud import TEST_PROJECT
 
 DELIVERY_TIMEOUT_S = 10
@@ -59,14 +59,8 @@ def recording_server(status: int = 200) -> Iterator[tuple[str, queue.Queue[Recei
         )
         return Response("recorded", status=status)
 
-    server = make_server("127.0.0.1", 0, record, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}", received
-    finally:
-        server.shutdown()
-        thread.join()
+    with serve_in_thread(record, "task-target", poll_interval=0.02) as url:
+        yield url, received
 
 
 def group_members(pgid: int) -> list[int]:
