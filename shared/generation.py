@@ -38,11 +38,11 @@ def start(settings: Settings, session_key: str, *, retry_failed: bool = False) -
             ),
             allow_expired=True,
         )
-    report_store.ensure_car_documents(
+    cars = report_store.ensure_car_documents(
         settings, session_key, session.selected_vehicle_ids, expires_at=session.expires_at
     )
     queued = 0
-    for vehicle_id, car in report_store.car_documents(settings, session_key).items():
+    for vehicle_id, car in cars.items():
         if vehicle_id not in session.selected_vehicle_ids:
             continue
         generation = int(car.get("generation", 0))

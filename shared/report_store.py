@@ -52,8 +52,9 @@ def car_documents(settings: Settings, session_key: str) -> dict[int, dict[str, A
 
 def ensure_car_documents(
     settings: Settings, session_key: str, vehicle_ids: list[int], *, expires_at: datetime
-) -> None:
-    """A pending document for each car that has none (never resets an existing one).
+) -> dict[int, dict[str, Any]]:
+    """A pending document for each car that has none (never resets an existing one); returns
+    every car's document.
 
     ``expires_at`` (the order's) lets Firestore's TTL delete the car documents with the order:
     TTL does not delete subcollections of a deleted document by itself.
@@ -64,17 +65,18 @@ def ensure_car_documents(
     for vehicle_id in vehicle_ids:
         if vehicle_id in existing:
             continue
+        fresh = {
+            "vehicle_id": vehicle_id,
+            "status": CarStatus.PENDING.value,
+            "attempts": 0,
+            "generation": 0,
+            "updated_at": datetime.now(UTC),
+            "expires_at": expires_at,
+        }
         with contextlib.suppress(AlreadyExists):  # created concurrently by another start
-            car_reference(settings, session_key, vehicle_id).create(
-                {
-                    "vehicle_id": vehicle_id,
-                    "status": CarStatus.PENDING.value,
-                    "attempts": 0,
-                    "generation": 0,
-                    "updated_at": datetime.now(UTC),
-                    "expires_at": expires_at,
-                }
-            )
+            car_reference(settings, session_key, vehicle_id).create(fresh)
+        existing[vehicle_id] = fresh
+    return existing
 
 
 def claim_car(settings: Settings, session_key: str, vehicle_id: int, lease_s: int) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from shared import errors, order_state, sessions
 from shared.api.models import SelectResponse, VehiclesResponse, VehicleView
 from shared.settings import Settings
@@ -31,8 +33,10 @@ def select(
     settings: Settings, session_id: str, *, vehicle_ids: list[int], package: str
 ) -> SelectResponse:
     """Set the selection; a new selection voids any quote or pending payment of the old one."""
+    voided_by_this_call: dict[str, Any] = {}
 
     def choose(session: sessions.OrderSession) -> sessions.OrderSession:
+        voided_by_this_call.clear()  # Firestore may run this more than once
         status = order_state.apply("select", session.status)
         unknown = [vid for vid in vehicle_ids if session.vehicle_by_id(vid) is None]
         if unknown:
@@ -43,6 +47,7 @@ def select(
             session.selected_package
         ):
             return session  # the same choice again (a double click) changes nothing
+        voided_by_this_call["payment"] = session.payment
         return session.model_copy(
             update={
                 "status": status,
@@ -55,10 +60,9 @@ def select(
             }
         )
 
-    before = sessions.load_session(settings, session_id)
     session = sessions.update_session(settings, session_id, choose)
-    voided = session.superseded_payment
-    if voided and voided != before.superseded_payment and voided.get("intent_id"):
+    voided = voided_by_this_call.get("payment")
+    if voided and voided.get("intent_id"):
         # Outside the transaction (a provider call): stop the old intent being paid at all.
         # If a payment on it is already in flight, settlement refunds it (docs/payments.md).
         from shared.payments.checkout import cancel_intent

@@ -45,7 +45,7 @@ class Settlement:
     """What a provider confirmed for one payment."""
 
     provider: str  # stripe | paypal | voucher
-    method: str  # stripe | googlepay | applepay | paypal | voucher
+    method: str | None  # stripe | googlepay | applepay | paypal | voucher; None: as chosen
     payment_id: str  # the provider's id of the money movement (PI, capture, voucher:…)
     intent_id: str | None  # the intent/order our create-intent made (None for vouchers)
     amount_cents: int
@@ -128,7 +128,7 @@ def _decide(
                 **current,
                 "state": "paid",
                 "provider": payment.provider,
-                "method": payment.method,
+                "method": payment.method or current.get("method") or payment.provider,
                 "payment_id": payment.payment_id,
                 "intent_id": payment.intent_id,
                 "amount_cents": payment.amount_cents,

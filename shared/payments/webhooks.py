@@ -76,7 +76,7 @@ def _settle_stripe_intent(settings: Settings, intent_id: str) -> str:
         key,
         settlement.Settlement(
             provider="stripe",
-            method=_method_of(settings, key),
+            method=None,  # the method the buyer chose is on the session's payment
             payment_id=intent.id,
             intent_id=intent.id,
             amount_cents=intent.amount_received,
@@ -105,11 +105,6 @@ def _record_stripe_failure(settings: Settings, intent_id: str) -> str:
 
     sessions.update_session_by_key(settings, key, note_failure, allow_expired=True)
     return "payment_failed_recorded"
-
-
-def _method_of(settings: Settings, key: str) -> str:
-    payment = sessions.load_session_by_key(settings, key, allow_expired=True).payment or {}
-    return str(payment.get("method") or "stripe")
 
 
 # ── PayPal ─────────────────────────────────────────────────────────────────────────────────────
