@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: up test lint fmt bench bench-reports openapi clean
+.PHONY: up test test-fast check lint typecheck contracts fmt bench bench-reports openapi clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -16,14 +16,26 @@ $(STAMP): requirements.txt requirements-dev.txt
 up: $(STAMP)
 	$(PY) -m dev.up
 
-## Run the whole test suite (starts and stops the emulators it needs).
-test: $(STAMP)
-	$(PY) -m ruff check .
+## Run every check and the whole test suite (starts and stops the emulators it needs).
+test: check
 	$(PY) -m pytest
+
+## The pure tests alone (no emulator, no simulator, no subprocess): seconds, for the edit loop.
+test-fast: $(STAMP)
+	$(PY) -m pytest -m pure -q
+
+## Static checks: lint + format, import contracts (layers, pure core), types.
+check: lint contracts
 
 lint: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+
+contracts: $(STAMP)
+	$(VENV)/bin/lint-imports --no-cache
+
+typecheck: $(STAMP)
+	$(PY) -m mypy
 
 fmt: $(STAMP)
 	$(PY) -m ruff check --fix .
@@ -40,4 +52,4 @@ openapi: $(STAMP)
 	$(PY) -m dev.openapi > docs/openapi.json
 
 clean:
-	rm -rf $(VENV) .venvs .pytest_cache .ruff_cache
+	rm -rf $(VENV) .venvs .pytest_cache .ruff_cache .mypy_cache .import_linter_cache

@@ -24,7 +24,8 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from functions.routes import ROUTES, Route
+from functions.routes import ROUTES
+from shared.platform.routing import Route
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 FUNCTIONS_FRAMEWORK = str(Path(sys.executable).with_name("functions-framework"))

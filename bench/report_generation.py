@@ -5,11 +5,11 @@ the Tesla simulator in this process (werkzeug, threaded), with every car of the 
 online, a wake delay of 0 and a latency fault of ``--latency`` seconds on every Fleet API call
 (``POST /admin/faults {"kind": "latency"}``). Orders are made through the library as a customer
 makes them: ``shared.connect.start`` → headless consent (``login_hint=fleet``) →
-``shared.connect.finish`` → ``shared.selection.select(package="expert")`` →
-``shared.quoting.quote_session`` with the 100 % voucher → ``shared.payments.checkout
+``shared.connect.flow.finish`` → ``shared.orders.selection.select(package="expert")`` →
+``shared.pricing.quoting.quote_session`` with the 100 % voucher → ``shared.payments.checkout
 .create_payment``, which settles the zero total and enqueues one Cloud Task per car. The tasks
 go to a worker URL nobody serves (their deliveries fail harmlessly); the bench itself calls
-``shared.report_worker.build_car_report`` for every car from a pool of as many threads as cars,
+``shared.delivery.worker.build_car_report`` for every car from a pool of as many threads as cars,
 as Cloud Tasks' concurrent dispatch would, and times the whole order.
 
 Each run measures, interleaved so that the shared machine's noise hits every column alike:
@@ -145,9 +145,11 @@ class Order:
 def paid_order(sim: Simulator, car_count: int) -> Order:
     """Connect the fleet account headlessly, select ``car_count`` cars (Expert), pay with the
     100 % voucher: the order ends ``generating`` with its tasks queued (to nobody)."""
-    from shared import connect, quoting, selection, sessions
+    from shared.connect import flow as connect
+    from shared.orders import selection, sessions
     from shared.payments import checkout
-    from shared.settings import get_settings
+    from shared.platform.settings import get_settings
+    from shared.pricing import quoting
 
     settings = get_settings()
     auth_url = connect.start(settings, brand="tesla", reconnect_session_id=None, now=_now())
@@ -205,14 +207,14 @@ def _now() -> datetime:
 
 # Worker steps timed inside ``gen`` phases: (module, attribute the worker looks up at call time).
 STEPS = {
-    "claim": ("shared.report_store", "claim_car"),
-    "history": ("shared.report_worker", "_order_charging_history"),  # fetch it, or wait for it
+    "claim": ("shared.delivery.report_store", "claim_car"),
+    "history": ("shared.delivery.worker", "_order_charging_history"),  # fetch it, or wait for it
     "history_fetch": ("shared.tesla.fetch", "fetch_charging_history"),  # the fetch itself
-    "history_save": ("shared.report_store", "save_charging_history"),
+    "history_save": ("shared.delivery.report_store", "save_charging_history"),
     "modules": ("shared.tesla.fetch", "fetch_vehicle_modules"),
     "render": ("shared.reports.pdf", "render_pdf"),
-    "save": ("shared.report_store", "save_report"),
-    "finish": ("shared.generation", "finish_if_done"),
+    "save": ("shared.delivery.report_store", "save_report"),
+    "finish": ("shared.delivery.generation", "finish_if_done"),
 }
 
 
@@ -273,8 +275,8 @@ def generate(order: Order, times: StepTimes, processes: ProcessPoolExecutor | No
     ``processes`` None: one thread per car in this process. Otherwise one warm worker process
     per car, as Cloud Tasks reaches separate instances (worker concurrency 1).
     """
-    from shared import report_store
-    from shared.settings import get_settings
+    from shared.delivery import report_store
+    from shared.platform.settings import get_settings
 
     vehicle_ids = [vid for vid, _ in order.cars]
     started = time.perf_counter()
@@ -313,8 +315,8 @@ def build_one(session_key: str, vehicle_id: int) -> Answer:
     Returns the outcome, the step timings (from a worker process), VmHWM in KiB and the
     failed deliveries. A failed delivery's time counts: the order waits for it too.
     """
-    from shared.report_worker import build_car_report
-    from shared.settings import get_settings
+    from shared.delivery.worker import build_car_report
+    from shared.platform.settings import get_settings
 
     failures: list[str] = []
     started = time.perf_counter()
@@ -345,8 +347,8 @@ def _process_init() -> None:
     _quiet_logs()
     from weasyprint import HTML
 
-    from shared import report_worker  # noqa: F401
-    from shared.clients import firestore_client, storage_client
+    from shared.delivery import worker as report_worker  # noqa: F401
+    from shared.platform.clients import firestore_client, storage_client
     from shared.reports import normalise, pdf  # noqa: F401
 
     HTML(string=PLAIN_HTML).write_pdf()
@@ -387,8 +389,8 @@ def vm_hwm_kib() -> int:
 def fetch_only(order: Order) -> float:
     """The library's fetch as the worker runs it (each car's own modules while the order's one
     charging-history fetch runs), without Firestore, PDF or storage."""
-    from shared.pricing import package_modules
-    from shared.settings import get_settings
+    from shared.platform.settings import get_settings
+    from shared.product.catalog import package_modules
     from shared.tesla.fetch import FetchPolicy, fetch_charging_history, fetch_vehicle_modules
     from shared.tesla.fleet import FleetClient
 
@@ -431,8 +433,8 @@ def fetch_only(order: Order) -> float:
 
 def sequential(order: Order) -> float:
     """The baseline: the same Tesla calls, one at a time, through one FleetClient."""
-    from shared.pricing import package_modules
-    from shared.settings import get_settings
+    from shared.platform.settings import get_settings
+    from shared.product.catalog import package_modules
     from shared.tesla import fetch
     from shared.tesla.fleet import FleetClient
 
@@ -507,10 +509,11 @@ def pdf_comparison(orders: list[Order], rounds: int) -> tuple[list[float], list[
     from pypdf import PdfReader
     from weasyprint import HTML
 
-    from shared import report_store, sessions
+    from shared.delivery import report_store
+    from shared.orders import sessions
+    from shared.platform.settings import get_settings
     from shared.reports.model import VehicleReport
     from shared.reports.pdf import OrderSummary, render_pdf
-    from shared.settings import get_settings
 
     settings = get_settings()
     subjects = []
@@ -557,8 +560,8 @@ def child_main(mode: str, session_key: str, vehicle_id: int) -> int:
         HTML(string=PLAIN_HTML).write_pdf()
         outcome = "plain page rendered"
     else:
-        from shared.report_worker import build_car_report
-        from shared.settings import get_settings
+        from shared.delivery.worker import build_car_report
+        from shared.platform.settings import get_settings
 
         outcome = build_car_report(get_settings(), session_key, vehicle_id)
     peak_kib = vm_hwm_kib()
@@ -590,8 +593,8 @@ def closed_port() -> int:
 
 def configure(env: dict[str, str], sim: Simulator) -> None:
     """The functions' environment, as tests/conftest.py ``app_env`` sets it."""
-    from shared.clients import reset_clients
-    from shared.settings import get_settings
+    from shared.platform.clients import reset_clients
+    from shared.platform.settings import get_settings
 
     os.environ.update(env)
     os.environ.update(

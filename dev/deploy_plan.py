@@ -15,7 +15,8 @@ from __future__ import annotations
 import argparse
 import shlex
 
-from functions.routes import ROUTES, Route
+from functions.routes import ROUTES
+from shared.platform.routing import Route
 
 RUNTIME = "python311"  # the Python the test suite runs on
 

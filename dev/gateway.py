@@ -17,8 +17,9 @@ from typing import Any
 from functions_framework import create_app
 from werkzeug.wrappers import Request, Response
 
-from functions.routes import API_PREFIX, ROUTES, Route
-from shared.api.openapi import build_openapi
+from functions.routes import API_PREFIX, ROUTES
+from shared.platform.openapi import build_openapi
+from shared.platform.routing import Route
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ENTRY_MODULE = REPO_ROOT / "main.py"
@@ -39,7 +40,7 @@ class Gateway:
         request = Request(environ)
         if request.path == f"{API_PREFIX}/openapi.json":
             server = request.host_url.rstrip("/")
-            return _json(build_openapi(server_url=server), 200)(environ, start_response)
+            return _json(build_openapi(ROUTES, server_url=server), 200)(environ, start_response)
         matching = [r for r in self.routes if r.full_path_pattern.match(request.path)]
         if not matching:
             body = {"error": {"code": "not_found", "message": f"No such path: {request.path}"}}

@@ -2,11 +2,12 @@
 
 import json
 
-from shared.api.openapi import build_openapi
+from functions.routes import ROUTES
+from shared.platform.openapi import build_openapi
 
 
 def render() -> str:
-    return json.dumps(build_openapi(), indent=2, sort_keys=True) + "\n"
+    return json.dumps(build_openapi(ROUTES), indent=2, sort_keys=True) + "\n"
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dev.localcloud import ensure_bucket, register_stripe_webhook
-from shared.settings import Settings
+from shared.platform.settings import Settings
 
 # Login hints of the Tesla simulator's demo accounts (simulators/tesla_fleet/README.md).
 DEMO_ACCOUNTS = {

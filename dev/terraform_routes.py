@@ -20,7 +20,8 @@ import re
 import sys
 from typing import Any
 
-from functions.routes import API_PREFIX, ROUTES, Route
+from functions.routes import API_PREFIX, ROUTES
+from shared.platform.routing import Route
 
 
 def lb_match(route: Route) -> dict[str, str]:

@@ -80,7 +80,7 @@ def main() -> int:
 
         from dev.gateway import Gateway
         from dev.seed import seed_demo_data
-        from shared.settings import get_settings
+        from shared.platform.settings import get_settings
 
         settings = get_settings()
         seeded = seed_demo_data(settings, stripe_api_base=cloud.env["CPT_STRIPE_API_BASE"])
@@ -93,7 +93,7 @@ def main() -> int:
 
         from werkzeug.serving import run_simple
 
-        from shared.logs import setup_logging
+        from shared.platform.logs import setup_logging
 
         setup_logging()
         # The gateway's functions log each request themselves; werkzeug's line would repeat it.

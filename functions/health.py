@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import functions_framework
 
-from shared import errors
-from shared.api.http import Call, endpoint
-from shared.api.models import HealthResponse
-from shared.health import check_firestore
-from shared.version import VERSION
+from functions.routes import endpoint
+from shared.platform import errors
+from shared.platform.api_models import HealthResponse
+from shared.platform.health import check_firestore
+from shared.platform.http import Call
+from shared.platform.version import VERSION
 
 
 @functions_framework.http

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import functions_framework
 
-from shared.api.http import Call, endpoint
+from functions.routes import endpoint
 from shared.payments import checkout, webhooks
 from shared.payments.models import CreateIntentResponse, PaymentStatusResponse, WebhookAck
+from shared.platform.http import Call
 
 
 @functions_framework.http

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import functions_framework
 
-from shared import quoting
-from shared.api.http import Call, endpoint
+from functions.routes import endpoint
+from shared.platform.http import Call
+from shared.pricing import quoting
 from shared.pricing.models import CatalogResponse, QuoteResponse, VoucherValidateResponse
 
 

@@ -8,10 +8,14 @@ import hmac
 import functions_framework
 from werkzeug.wrappers import Response
 
-from shared import errors, generation, report_delivery, sessions
-from shared.api.http import Call, endpoint
-from shared.api.models import GenerateResponse, ReportsResponse, WorkerAck
-from shared.tasks import WORKER_SECRET_HEADER
+from functions.routes import endpoint
+from shared.delivery import generation
+from shared.delivery import reading as report_delivery
+from shared.delivery.models import GenerateResponse, ReportsResponse, WorkerAck
+from shared.delivery.tasks import WORKER_SECRET_HEADER
+from shared.orders import sessions
+from shared.platform import errors
+from shared.platform.http import Call
 
 
 @functions_framework.http
@@ -30,7 +34,7 @@ def reports_worker(call: Call) -> WorkerAck:
         expected = call.settings.worker_shared_secret.get_secret_value()
         if not hmac.compare_digest(supplied, expected):
             raise errors.Unauthorized("Only Cloud Tasks may call the worker.")
-    from shared.report_worker import build_car_report
+    from shared.delivery.worker import build_car_report
 
     outcome = build_car_report(call.settings, call.body.session_key, call.body.vehicle_id)
     return WorkerAck(outcome=outcome)

@@ -1,80 +1,31 @@
 """The route table: the single source of truth for what the API serves.
 
 Each row is one Cloud Function (2nd gen). The local gateway (``dev/gateway.py``), the deploy
-(``dev/deploy_plan.py`` → ``cloudbuild.yaml``), the OpenAPI document (``shared/api/openapi.py``)
-and the deploy entry module (``main.py``) are all built from this table, so a path, a target, a
-memory size or a secret is written down once.
+(``dev/deploy_plan.py`` → ``cloudbuild.yaml``), the OpenAPI document
+(``shared/platform/openapi.py``) and the deploy entry module (``main.py``) are all built from
+this table, so a path, a target, a memory size or a secret is written down once.
 
 Paths are relative to the API prefix (``/api/v1``). ``{name}`` marks a path parameter.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
-from functools import cached_property
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel
-
-from shared.api import models
+from shared.connect import models as connect_models
+from shared.delivery import models as delivery_models
+from shared.orders import models as order_models
 from shared.payments import models as payment_models
+from shared.platform import api_models
+from shared.platform.routing import API_PREFIX, Route
+
+__all__ = ["API_PREFIX", "ROUTES", "ROUTES_BY_TARGET", "Route", "endpoint", "route_for"]
 from shared.pricing import models as pricing_models
 
-API_PREFIX = "/api/v1"
-
-
-@dataclass(frozen=True)
-class Route:
-    target: str  # the entry point's name in its module, and the function's name in the cloud
-    method: str
-    path: str
-    module: str  # dotted module holding the entry point; imported only when that target runs
-    summary: str
-    tag: str
-    request_model: type[BaseModel] | None = None  # JSON body
-    query_model: type[BaseModel] | None = None
-    response_model: type[BaseModel] | None = None
-    success_status: int = 200
-    error_statuses: tuple[int, ...] = (422,)
-    public: bool = True  # False: internal targets (Cloud Tasks workers), not on the public entry
-    cache_control: str = "no-store"
-    # Deploy settings (Cloud Functions 2nd gen).
-    memory: str = "256Mi"
-    timeout_s: int = 60
-    max_instances: int = 10
-    secrets: tuple[str, ...] = field(default=())  # settings fields injected via --set-secrets
-
-    @property
-    def full_path(self) -> str:
-        return API_PREFIX + self.path
-
-    @property
-    def function_name(self) -> str:
-        """The Cloud Function's name: the target in kebab case (``tesla-oauth-initiate``)."""
-        return self.target.replace("_", "-")
-
-    @cached_property
-    def path_params(self) -> tuple[str, ...]:
-        return tuple(re.findall(r"\{(\w+)\}", self.path))
-
-    @cached_property
-    def path_pattern(self) -> re.Pattern[str]:
-        """Matches the route's path at the end of a request path, capturing its parameters.
-
-        Anchored at the end only, so it matches both ``/api/v1/x/{id}`` (through the gateway)
-        and ``/x/{id}`` (calling the function's own URL).
-        """
-        return re.compile(rf"(?:^|/){_template_regex(self.path).lstrip('/')}/?$")
-
-    @cached_property
-    def full_path_pattern(self) -> re.Pattern[str]:
-        """Matches exactly the public path ``/api/v1/...`` (what the gateway routes on)."""
-        return re.compile(rf"^{_template_regex(self.full_path)}/?$")
-
-
-def _template_regex(path: str) -> str:
-    """``/x/{id}`` → a regex with one named group per parameter; nothing else is special."""
-    return re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(path))
+if TYPE_CHECKING:
+    import flask
+    from werkzeug.wrappers import Response
 
 
 ROUTES: tuple[Route, ...] = (
@@ -85,7 +36,7 @@ ROUTES: tuple[Route, ...] = (
         module="functions.health",
         summary="Liveness and readiness: the function runs and reaches Firestore.",
         tag="operations",
-        response_model=models.HealthResponse,
+        response_model=api_models.HealthResponse,
         error_statuses=(503,),
         memory="256Mi",
         timeout_s=10,
@@ -97,8 +48,8 @@ ROUTES: tuple[Route, ...] = (
         module="functions.tesla_oauth",
         summary="Start connecting a car account: returns the brand's consent page URL.",
         tag="connect",
-        request_model=models.OAuthInitiateRequest,
-        response_model=models.OAuthInitiateResponse,
+        request_model=connect_models.OAuthInitiateRequest,
+        response_model=connect_models.OAuthInitiateResponse,
         error_statuses=(404, 409, 410, 413, 422, 429),
         secrets=("token_encryption_key",),
     ),
@@ -110,7 +61,7 @@ ROUTES: tuple[Route, ...] = (
         summary="The brand redirects here; creates the order session and redirects to the WUI "
         "with ?oauth=success&session_id=… or ?oauth=error&reason=….",
         tag="connect",
-        query_model=models.OAuthCallbackQuery,
+        query_model=connect_models.OAuthCallbackQuery,
         success_status=302,
         error_statuses=(429,),
         timeout_s=60,
@@ -123,7 +74,7 @@ ROUTES: tuple[Route, ...] = (
         module="functions.tesla_session",
         summary="The cars found on the connected account (no call to the brand).",
         tag="connect",
-        response_model=models.VehiclesResponse,
+        response_model=order_models.VehiclesResponse,
         error_statuses=(404, 409, 410, 422),
     ),
     Route(
@@ -133,8 +84,8 @@ ROUTES: tuple[Route, ...] = (
         module="functions.tesla_session",
         summary="Choose cars and a package; a new choice voids any earlier quote.",
         tag="connect",
-        request_model=models.SelectRequest,
-        response_model=models.SelectResponse,
+        request_model=order_models.SelectRequest,
+        response_model=order_models.SelectResponse,
         error_statuses=(404, 409, 410, 413, 422),
     ),
     Route(
@@ -226,8 +177,8 @@ ROUTES: tuple[Route, ...] = (
         summary="Start (or retry) building the paid order's reports; re-queues only missing or "
         "failed cars. Generation also starts by itself after payment.",
         tag="reports",
-        request_model=models.GenerateRequest,
-        response_model=models.GenerateResponse,
+        request_model=delivery_models.GenerateRequest,
+        response_model=delivery_models.GenerateResponse,
         error_statuses=(404, 409, 410, 413, 422),
     ),
     Route(
@@ -237,8 +188,8 @@ ROUTES: tuple[Route, ...] = (
         module="functions.reports",
         summary="Cloud Tasks target: builds one car's report.",
         tag="internal",
-        request_model=models.WorkerTask,
-        response_model=models.WorkerAck,
+        request_model=delivery_models.WorkerTask,
+        response_model=delivery_models.WorkerAck,
         error_statuses=(401, 422, 503),
         public=False,
         memory="1Gi",
@@ -253,7 +204,7 @@ ROUTES: tuple[Route, ...] = (
         module="functions.reports",
         summary="Every car of the order with its status, and the built reports (reusable).",
         tag="reports",
-        response_model=models.ReportsResponse,
+        response_model=delivery_models.ReportsResponse,
         error_statuses=(404, 409, 410, 422),
         memory="512Mi",
     ),
@@ -283,3 +234,10 @@ ROUTES_BY_TARGET: dict[str, Route] = {route.target: route for route in ROUTES}
 
 def route_for(target: str) -> Route:
     return ROUTES_BY_TARGET[target]
+
+
+def endpoint(target: str) -> Callable[[Any], Callable[[flask.Request], Response]]:
+    """``shared.platform.http.endpoint`` bound to ``target``'s row of this table."""
+    from shared.platform.http import endpoint as bind
+
+    return bind(route_for(target))

@@ -8,9 +8,11 @@ import functions_framework
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Response
 
-from shared import connect, rate_limits
-from shared.api.http import Call, endpoint
-from shared.api.models import OAuthInitiateResponse
+from functions.routes import endpoint
+from shared.connect import flow as connect
+from shared.connect.models import OAuthInitiateResponse
+from shared.platform import rate_limits
+from shared.platform.http import Call
 
 # Longest code or state we pass on; anything longer is not from the brand.
 MAX_CALLBACK_PARAM = 2048

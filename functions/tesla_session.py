@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import functions_framework
 
-from shared import selection, sessions
-from shared.api.http import Call, endpoint
-from shared.api.models import SelectResponse, VehiclesResponse
+from functions.routes import endpoint
+from shared.orders import selection, sessions
+from shared.orders.models import SelectResponse, VehiclesResponse
+from shared.platform.http import Call
 
 
 @functions_framework.http

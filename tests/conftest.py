@@ -18,7 +18,7 @@ from werkzeug.test import Client
 
 from dev.localcloud import ensure_bucket, register_stripe_webhook
 from dev.serving import serve_in_thread
-from shared.logs import CloudLoggingFormatter
+from shared.platform.logs import CloudLoggingFormatter
 from tests.fixtures.localcloud import *  # noqa: F403
 from tests.fixtures.localcloud import TEST_PROJECT, LocalCloud
 from tests.fixtures.paypal_sim import *  # noqa: F403
@@ -34,8 +34,8 @@ logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
 
 def _forget_cached_configuration() -> None:
-    from shared.clients import reset_clients
-    from shared.settings import get_settings
+    from shared.platform.clients import reset_clients
+    from shared.platform.settings import get_settings
 
     get_settings.cache_clear()
     reset_clients()
@@ -68,7 +68,7 @@ def live_gateway(app_env: dict[str, str], local_cloud: LocalCloud) -> Iterator[s
     """Every function behind the gateway on a real port, for callers that need HTTP: localstripe
     and the PayPal simulator deliver their webhooks here. Yields the base URL."""
     from dev.gateway import Gateway
-    from shared.settings import get_settings
+    from shared.platform.settings import get_settings
 
     with serve_in_thread(Gateway(), "live-gateway") as url, pytest.MonkeyPatch.context() as patch:
         # Cloud Tasks (the emulator) delivers report tasks to the worker behind this gateway.

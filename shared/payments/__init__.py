@@ -2,7 +2,8 @@
 100 % voucher), idempotent against double clicks, retried and out-of-order webhooks.
 
 - ``checkout``: create-intent — one provider intent per quote.
-- ``stripe_gateway`` / ``paypal_gateway``: the providers' HTTP APIs (SDKs imported lazily).
 - ``settlement``: the one idempotent "mark paid" every path converges on, and what follows it.
 - ``webhooks``: Stripe's and PayPal's callbacks, verified and de-duplicated.
+
+The providers' APIs themselves are ``shared.gateways``.
 """

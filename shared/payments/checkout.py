@@ -1,8 +1,8 @@
 """create-intent: one provider intent per quote, whatever the clicks and retries.
 
 The amount is always the server's quote, recomputed from the session's current selection and
-voucher (``shared.quoting``); the client sends no amount. Creating a provider intent is a side
-effect, so it happens outside Firestore transactions, fenced by two of them:
+voucher (``shared.pricing.quoting``); the client sends no amount. Creating a provider intent is
+a side effect, so it happens outside Firestore transactions, fenced by two of them:
 
 1. *reserve* — in a transaction, decide: reuse the intent already made for this exact quote and
    method, wait for one being made right now (a double click), or claim a new attempt id;
@@ -24,11 +24,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from shared import errors, order_state, quoting, sessions
-from shared.order_state import SessionStatus
+from shared.gateways.facade import cancel_intent
+from shared.orders import order_state, sessions
+from shared.orders.order_state import SessionStatus
 from shared.payments import settlement
 from shared.payments.models import CreateIntentResponse, PayPalCheckout, StripeCheckout
-from shared.settings import Settings
+from shared.platform import errors
+from shared.platform.settings import Settings
+from shared.pricing import quoting
 
 logger = logging.getLogger(__name__)
 
@@ -156,7 +159,7 @@ def _create_at_provider(
     }
     idempotency_key = f"create:{session.order_id}:{attempt['attempt']}"
     if attempt["provider"] == "stripe":
-        from shared.payments import stripe_gateway
+        from shared.gateways import stripe_gateway
 
         intent = stripe_gateway.create_intent(
             settings,
@@ -166,7 +169,7 @@ def _create_at_provider(
             idempotency_key=idempotency_key,
         )
         return {"intent_id": intent.id, "client_secret": intent.client_secret}
-    from shared.payments import paypal_gateway
+    from shared.gateways import paypal_gateway
 
     order = paypal_gateway.create_order(
         settings,
@@ -216,7 +219,7 @@ def _response(
     stripe_checkout = paypal_checkout = None
     if payment["provider"] == "stripe":
         if client_secret is None:  # a reused intent: the secret is never stored, so re-read it
-            from shared.payments import stripe_gateway
+            from shared.gateways import stripe_gateway
 
             client_secret = stripe_gateway.retrieve_intent(
                 settings, payment["intent_id"]
@@ -239,19 +242,6 @@ def _response(
         stripe=stripe_checkout,
         paypal=paypal_checkout,
     )
-
-
-def cancel_intent(settings: Settings, payment: dict[str, Any]) -> None:
-    """Best effort: an uncancelled stale intent can still not be charged for the wrong order,
-    because settlement checks every payment against the current quote."""
-    try:
-        if payment["provider"] == "stripe":
-            from shared.payments import stripe_gateway
-
-            stripe_gateway.cancel_intent(settings, payment["intent_id"])
-        # A PayPal order that is never approved and captured simply expires at PayPal.
-    except errors.ApiError:
-        logger.warning("could not cancel a superseded intent")
 
 
 def _settle_free_order(

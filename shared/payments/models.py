@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from shared.api.base import RequestModel, ResponseModel, SessionId
+from shared.platform.api_models import RequestModel, ResponseModel, SessionId
 
 PaymentMethod = Literal["stripe", "googlepay", "applepay", "paypal"]
 ReportLanguage = Literal["en", "fi", "sv", "no", "da", "de", "fr", "es", "it"]

@@ -23,11 +23,11 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from shared import order_state, sessions
-from shared.manifests import write_manifest
-from shared.order_state import SessionStatus
-from shared.settings import Settings
-from shared.voucher_redemptions import redemption_reference
+from shared.orders import order_state, sessions
+from shared.orders.manifests import receipt_path, write_manifest
+from shared.orders.order_state import SessionStatus
+from shared.platform.settings import Settings
+from shared.pricing.redemptions import redemption_reference
 
 logger = logging.getLogger(__name__)
 
@@ -167,7 +167,7 @@ def _refund(settings: Settings, session: sessions.OrderSession, payment: Settlem
     """Refund a payment the order cannot use. Stripe automatically; PayPal via support."""
     if payment.provider != "stripe" or payment.intent_id is None:
         return
-    from shared.payments import stripe_gateway
+    from shared.gateways import stripe_gateway
 
     refund_id = stripe_gateway.refund_intent(
         settings, payment.intent_id, idempotency_key=f"refund:{payment.intent_id}"
@@ -191,15 +191,12 @@ def after_paid(settings: Settings, session: sessions.OrderSession) -> None:
     start_reports(settings, session)
 
 
-def receipt_path(order_id: str) -> str:
-    return f"{order_id}/receipt.pdf"
-
-
 def write_receipt(settings: Settings, session: sessions.OrderSession) -> None:
     """The receipt with its VAT breakdown beside the manifest, created once."""
-    from shared import report_store
-    from shared.manifests import build_manifest
-    from shared.receipts import load_seller, render_receipt_pdf
+    from shared.delivery import report_store
+    from shared.orders.manifests import build_manifest
+    from shared.receipts.document import render_receipt_pdf
+    from shared.receipts.seller import load_seller
 
     if report_store.blob_exists(settings, receipt_path(session.order_id)):
         return
@@ -210,7 +207,7 @@ def write_receipt(settings: Settings, session: sessions.OrderSession) -> None:
 
 
 def start_reports(settings: Settings, session: sessions.OrderSession) -> None:
-    """Start report generation for a paid order (fanned out per car by ``shared.generation``)."""
-    from shared import generation
+    """Start report generation for a paid order (fanned out per car: ``shared.delivery``)."""
+    from shared.delivery import generation
 
     generation.start(settings, session.session_key)

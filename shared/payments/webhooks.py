@@ -17,10 +17,11 @@ import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from shared import errors, sessions
-from shared.clients import firestore_client
+from shared.orders import sessions
 from shared.payments import settlement
-from shared.settings import Settings
+from shared.platform import errors
+from shared.platform.clients import firestore_client
+from shared.platform.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +42,7 @@ class InvalidSignature(errors.ApiError):
 
 def handle_stripe_event(settings: Settings, payload: bytes, signature: str | None) -> str:
     """Process one Stripe webhook delivery; returns the outcome (400 for a bad signature)."""
-    from shared.payments import stripe_gateway
+    from shared.gateways import stripe_gateway
 
     try:
         event = stripe_gateway.construct_event(settings, payload, signature)
@@ -62,7 +63,7 @@ def handle_stripe_event(settings: Settings, payload: bytes, signature: str | Non
 
 
 def _settle_stripe_intent(settings: Settings, intent_id: str) -> str:
-    from shared.payments import stripe_gateway
+    from shared.gateways import stripe_gateway
 
     intent = stripe_gateway.retrieve_intent(settings, intent_id)  # the truth, not the event
     if intent.status != "succeeded":
@@ -87,7 +88,7 @@ def _settle_stripe_intent(settings: Settings, intent_id: str) -> str:
 
 
 def _record_stripe_failure(settings: Settings, intent_id: str) -> str:
-    from shared.payments import stripe_gateway
+    from shared.gateways import stripe_gateway
 
     intent = stripe_gateway.retrieve_intent(settings, intent_id)
     key = _order_key(settings, intent.metadata.get("order_id"))
@@ -116,7 +117,7 @@ def capture_paypal(settings: Settings, session_id: str) -> tuple[str, str]:
     Returns (order status, outcome). A declined funding source is a 409 the WUI shows as
     "payment declined"; the buyer can approve again or pick another method.
     """
-    from shared.payments import paypal_gateway
+    from shared.gateways import paypal_gateway
 
     session = sessions.load_session(settings, session_id)
     payment = session.payment or {}
@@ -144,7 +145,7 @@ def capture_paypal(settings: Settings, session_id: str) -> tuple[str, str]:
 
 
 def handle_paypal_event(settings: Settings, headers: dict[str, str], payload: bytes) -> str:
-    from shared.payments import paypal_gateway
+    from shared.gateways import paypal_gateway
 
     try:
         event = json.loads(payload)

@@ -10,9 +10,9 @@ from typing import Annotated
 
 from pydantic import Field, PlainSerializer, field_validator
 
-from shared.api.base import RequestModel, ResponseModel, SessionId
-from shared.pricing.catalog import Package, TeslaModule
+from shared.platform.api_models import RequestModel, ResponseModel, SessionId
 from shared.pricing.vouchers import MAX_CODE_LENGTH, VoucherType
+from shared.product.catalog import Package, TeslaModule
 
 CURRENCY_PATTERN = r"^[A-Z]{3}$"
 

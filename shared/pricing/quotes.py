@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from shared.pricing.catalog import Package, parse_package, product
 from shared.pricing.models import QuoteResponse, QuoteVoucher
 from shared.pricing.money import require_cents, require_currency
 from shared.pricing.tiers import TierBand, lookup_tier
 from shared.pricing.vat import require_vat_rate, vat_included_cents
 from shared.pricing.vouchers import Voucher, VoucherType
+from shared.product.catalog import Package, parse_package, product
 
 # Bump when the record's shape changes, so old orders can still be read.
 QUOTE_RECORD_VERSION = 1

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from shared.pricing.catalog import PRODUCTS, package_features, package_modules
 from shared.pricing.models import (
     CatalogPackage,
     CatalogResponse,
@@ -18,6 +17,7 @@ from shared.pricing.money import require_currency
 from shared.pricing.tiers import tiers_of
 from shared.pricing.vat import require_vat_rate
 from shared.pricing.vouchers import VoucherDecision, VoucherRefused
+from shared.product.catalog import PRODUCTS, package_features, package_modules
 
 
 def build_catalog(*, vat_rate_percent: Decimal, currency: str) -> CatalogResponse:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from shared.pricing.catalog import Package, parse_package
+from shared.product.catalog import Package, parse_package
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,7 +28,6 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
-from shared.pricing.catalog import Package, UnknownPackageError, parse_package
 from shared.pricing.money import (
     format_money,
     format_percent,
@@ -36,6 +35,7 @@ from shared.pricing.money import (
     require_currency,
     round_half_up_quotient,
 )
+from shared.product.catalog import Package, UnknownPackageError, parse_package
 
 MAX_CODE_LENGTH = 64
 # What a code may contain; the buyer's input is trimmed and upper-cased before the lookup.

@@ -22,11 +22,11 @@ from babel.dates import format_date, format_time
 from babel.numbers import format_currency, format_percent
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from shared.cars.vehicles import mask_vin
 from shared.pricing.quotes import Quote, QuoteRecordError
-from shared.receipts import ReceiptDataError
+from shared.receipts.document import ReceiptDataError
 from shared.receipts.seller import Seller
 from shared.reports.i18n import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES, locale_for, resolve_language
-from shared.tesla.vehicles import mask_vin
 
 __all__ = ["render_receipt_html", "render_receipt_pdf"]
 
@@ -44,7 +44,7 @@ _NOT_AVAILABLE = "–"
 
 def render_receipt_pdf(manifest: Mapping[str, Any], *, seller: Seller, language: str) -> bytes:
     """The receipt as PDF bytes (A4, one page, embedded DejaVu fonts, no network access)."""
-    from shared.pdf_render import write_pdf
+    from shared.platform.pdf_render import write_pdf
 
     receipt = _build_receipt(manifest, seller=seller, language=language)
     return write_pdf(_render_html(receipt), stamped_at=receipt.paid_at)

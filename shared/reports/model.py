@@ -24,7 +24,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.pricing.catalog import PACKAGE_MODULES as _CATALOGUE_MODULES
+from shared.product.catalog import PACKAGE_MODULES as _CATALOGUE_MODULES
 
 SCHEMA_VERSION = 1
 
@@ -40,7 +40,7 @@ ModuleName = Literal[
 ]
 Package = Literal["basic", "pro", "expert"]
 
-# Which Tesla modules each package buys: the catalogue's table (shared/pricing/catalog.py) is
+# Which Tesla modules each package buys: the catalogue's table (shared/product/catalog.py) is
 # the one source. Order is the report's section order.
 PACKAGE_MODULES: dict[str, tuple[ModuleName, ...]] = {
     str(package): tuple(str(module) for module in modules)  # type: ignore[misc]

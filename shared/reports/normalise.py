@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, Literal, TypeVar
 
-from shared.tesla.vehicles import mask_vin, model_name, model_year
+from shared.cars.vehicles import mask_vin, model_name, model_year
 
 from .i18n import locale_for, resolve_language
 from .model import (

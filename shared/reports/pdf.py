@@ -56,7 +56,7 @@ class OrderSummary(BaseModel):
 
 def render_pdf(report: VehicleReport, *, order: OrderSummary, language: str) -> bytes:
     """The report as PDF bytes (A4, selectable text, embedded DejaVu fonts, no network)."""
-    from shared.pdf_render import write_pdf
+    from shared.platform.pdf_render import write_pdf
 
     return write_pdf(
         render_html(report, order=order, language=language), stamped_at=report.generated_at

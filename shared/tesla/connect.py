@@ -6,12 +6,12 @@ from functools import cache
 
 import requests
 
-from shared.brands import Connection
-from shared.settings import Settings
+from shared.cars.connection import Connection
+from shared.cars.vehicles import VehicleRecord
+from shared.platform.settings import Settings
 from shared.tesla import oauth
 from shared.tesla.errors import TeslaApiError, TeslaUnavailable
 from shared.tesla.fleet import REGIONS, FleetClient, region_base_url
-from shared.tesla.vehicles import VehicleRecord
 
 
 @cache

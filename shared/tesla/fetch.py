@@ -44,11 +44,11 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any, Literal, Protocol
 
+from shared.cars.vehicles import mask_vin
 from shared.reports.normalise import ModuleResult
 from shared.tesla.calls import CallLog, TeslaCall
 from shared.tesla.errors import TeslaApiError, TeslaError, TeslaUnavailable
 from shared.tesla.fleet import FleetClient
-from shared.tesla.vehicles import mask_vin
 
 logger = logging.getLogger(__name__)
 

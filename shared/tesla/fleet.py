@@ -13,7 +13,7 @@ from typing import Any
 
 import requests
 
-from shared.settings import Settings
+from shared.platform.settings import Settings
 from shared.tesla.errors import TeslaApiError, TeslaUnavailable
 
 REGIONS = ("na", "eu", "cn")

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 import jwt
 import requests
 
-from shared.settings import Settings
+from shared.platform.settings import Settings
 from shared.tesla.errors import TeslaAuthRejected, TeslaUnavailable
 
 

@@ -7,8 +7,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from shared import connect, sessions
-from shared.settings import get_settings
+from shared.connect import flow as connect
+from shared.orders import sessions
+from shared.platform.settings import get_settings
 
 WUI = "http://127.0.0.1:5173"
 

@@ -7,9 +7,10 @@ import threading
 
 import pytest
 
-from shared import errors, rate_limits, sessions
-from shared.order_state import SessionStatus
-from shared.settings import get_settings
+from shared.orders import sessions
+from shared.orders.order_state import SessionStatus
+from shared.platform import errors, rate_limits
+from shared.platform.settings import get_settings
 
 
 def _force(session_id: str, **changes) -> None:
@@ -151,7 +152,7 @@ def test_tokens_are_bound_to_their_session(browser):
     first = sessions.load_session(get_settings(), browser.connect("solo").session_id)
     second_id = browser.connect("solo").session_id
     _force(second_id, tokens=first.tokens)
-    from shared.crypto import DecryptionError
+    from shared.platform.crypto import DecryptionError
 
     with pytest.raises(DecryptionError):
         sessions.open_tokens(sessions.load_session(get_settings(), second_id))

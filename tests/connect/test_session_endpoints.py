@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from shared import sessions
-from shared.order_state import SessionStatus
-from shared.settings import get_settings
+from shared.orders import sessions
+from shared.orders.order_state import SessionStatus
+from shared.platform.settings import get_settings
 
 
 @pytest.fixture

@@ -27,7 +27,8 @@ from pathlib import Path
 import pytest
 
 from dev.deploy_source import REPO_ROOT, assemble, upload_files
-from functions.routes import ROUTES, Route
+from functions.routes import ROUTES
+from shared.platform.routing import Route
 from tests.fixtures.localcloud import TEST_PROJECT, LocalCloud
 
 FUNCTIONS_FRAMEWORK = Path(sys.executable).parent / "functions-framework"

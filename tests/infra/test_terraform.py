@@ -19,9 +19,9 @@ from pydantic import SecretStr
 
 from dev import deploy_plan, terraform_routes
 from functions.routes import ROUTES
-from shared import report_store
+from shared.delivery import report_store
 from shared.payments import webhooks
-from shared.settings import Settings
+from shared.platform.settings import Settings
 from tests.infra.hcl import INFRA, expr, load_infra, load_tfvars, walk_strings
 
 INFRA_STATE = load_infra()
@@ -186,11 +186,11 @@ def test_ttl_on_exactly_the_collections_the_code_expires() -> None:
 def test_code_writes_the_ttl_field() -> None:
     root = INFRA.parent / "shared"
     for module in (
-        "sessions.py",
-        "oauth_states.py",
-        "rate_limits.py",
-        "report_store.py",
-        "report_worker.py",
+        "orders/sessions.py",
+        "connect/oauth_states.py",
+        "platform/rate_limits.py",
+        "delivery/report_store.py",
+        "delivery/worker.py",
         "payments/webhooks.py",
     ):
         assert "expires_at" in (root / module).read_text(), module
@@ -441,8 +441,10 @@ def test_queue_limits_and_dispatch_deadline() -> None:
     retry = queue["retry_config"][0]
     assert {"min_backoff", "max_backoff", "max_doublings", "max_attempts"} <= set(retry)
     assert int(retry["min_backoff"].rstrip("s")) < int(retry["max_backoff"].rstrip("s"))
-    # The deadline in effect is Cloud Tasks' default (shared/tasks.py sets none per task).
-    assert "dispatch_deadline" not in (INFRA.parent / "shared" / "tasks.py").read_text()
+    # The deadline in effect is Cloud Tasks' default (shared/delivery/tasks.py sets none per task).
+    assert (
+        "dispatch_deadline" not in (INFRA.parent / "shared" / "delivery" / "tasks.py").read_text()
+    )
     deadline = INFRA_STATE.locals["tasks_dispatch_deadline_s"]
     assert deadline == 600
     assert deadline <= WORKER.timeout_s

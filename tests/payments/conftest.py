@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 import requests
 
-from shared import sessions
-from shared.settings import get_settings
+from shared.orders import sessions
+from shared.platform.settings import get_settings
 from tests.connect.conftest import Browser
 
 STRIPE_KEY = ("sk_test_local", "")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from shared.manifests import read_manifest
-from shared.order_state import SessionStatus
-from shared.settings import get_settings
+from shared.orders.manifests import read_manifest
+from shared.orders.order_state import SessionStatus
+from shared.platform.settings import get_settings
 from tests.payments.conftest import PAID_OR_LATER
 
 

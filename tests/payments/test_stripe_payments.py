@@ -9,9 +9,9 @@ import pytest
 import requests
 import stripe
 
-from shared.manifests import manifest_path, read_manifest
-from shared.order_state import SessionStatus
-from shared.settings import get_settings
+from shared.orders.manifests import manifest_path, read_manifest
+from shared.orders.order_state import SessionStatus
+from shared.platform.settings import get_settings
 from tests.payments.conftest import PAID_OR_LATER
 
 
@@ -89,7 +89,7 @@ def test_card_payment_marks_the_order_paid_once_with_one_manifest(order):
 
 
 def order_blob(order):
-    from shared.clients import storage_client
+    from shared.platform.clients import storage_client
 
     blob = (
         storage_client()
@@ -137,7 +137,7 @@ def test_zero_total_is_paid_without_a_provider(order):
     assert session.status.value in PAID_OR_LATER and session.language == "fi"
     assert session.payment["payment_id"].startswith("voucher:")
     redemptions = order.browser.gateway  # noqa: F841 - readability
-    from shared.voucher_redemptions import redemptions_used
+    from shared.pricing.redemptions import redemptions_used
 
     assert redemptions_used(get_settings(), "PILOT2026") == 1
     assert _manifest(order)["voucher"]["code"] == "PILOT2026"
@@ -286,7 +286,7 @@ def test_create_intent_bad_bodies(order, body, status, field):
 def test_create_intent_wrong_state_and_expired(order):
     from datetime import UTC, datetime, timedelta
 
-    from shared import sessions
+    from shared.orders import sessions
 
     order.session_id = order.browser.connect("solo").session_id
     refused = order.create_intent()

@@ -12,7 +12,6 @@ from math import floor
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shared.pricing.catalog import Package
 from shared.pricing.quotes import Quote, build_quote
 from shared.pricing.responses import voucher_validation_response
 from shared.pricing.vat import vat_included_cents
@@ -24,6 +23,7 @@ from shared.pricing.vouchers import (
     load_vouchers,
     parse_vouchers,
 )
+from shared.product.catalog import Package
 
 from .conftest import CURRENCY, REAL_VOUCHERS, TEST_VOUCHERS, VAT_RATE
 

@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from shared.pricing.catalog import Package
 from shared.pricing.models import (
     CatalogResponse,
     QuoteRequest,
@@ -20,6 +19,7 @@ from shared.pricing.models import (
 from shared.pricing.quotes import Quote, QuoteRecordError, build_quote
 from shared.pricing.responses import build_catalog
 from shared.pricing.vouchers import VoucherBook, VoucherType
+from shared.product.catalog import Package
 
 from .conftest import CURRENCY, VAT_RATE
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from shared.pricing.catalog import (
+from shared.pricing.tiers import TIER_BANDS, VehicleCountError, band_for, lookup_tier, tiers_of
+from shared.product.catalog import (
     PACKAGE_MODULES,
     Package,
     TeslaModule,
@@ -13,7 +14,6 @@ from shared.pricing.catalog import (
     package_modules,
     parse_package,
 )
-from shared.pricing.tiers import TIER_BANDS, VehicleCountError, band_for, lookup_tier, tiers_of
 
 # Roadmap §7 tier table, in cents: 1, 2, 3–5, 6–10 (and 11+ at the 6–10 price).
 ROADMAP_PRICES = {

@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 
-from shared.pricing.catalog import Package
 from shared.pricing.responses import voucher_validation_response
 from shared.pricing.vouchers import (
     VOUCHER_NOT_VALID_MESSAGE,
@@ -29,6 +28,7 @@ from shared.pricing.vouchers import (
     normalize_code,
     parse_vouchers,
 )
+from shared.product.catalog import Package
 
 from .conftest import CURRENCY, NOW, REAL_VOUCHERS
 

@@ -1,8 +1,8 @@
 """The receipt PDF: every language, the VAT breakdown a bookkeeper books, masked cars, one A4 page.
 
-Manifests are built the way ``shared.manifests.build_manifest`` builds them, with the quote from
-the real pricing engine, so the numbers are the ones a buyer is charged. Text is read back with
-pypdf. Pure: no emulator, no network.
+Manifests are built the way ``shared.orders.manifests.build_manifest`` builds them, with the
+quote from the real pricing engine, so the numbers are the ones a buyer is charged. Text is read
+back with pypdf. Pure: no emulator, no network.
 """
 
 from __future__ import annotations
@@ -20,10 +20,12 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 
-from shared.pricing import Voucher, VoucherType, build_quote
-from shared.receipts import ReceiptDataError, Seller, load_seller, render_receipt_pdf
+from shared.cars.vehicles import mask_vin, model_name, model_year
+from shared.pricing.quotes import build_quote
+from shared.pricing.vouchers import Voucher, VoucherType
+from shared.receipts.document import ReceiptDataError, render_receipt_pdf
 from shared.receipts.render import render_receipt_html
-from shared.tesla.vehicles import mask_vin, model_name, model_year
+from shared.receipts.seller import Seller, load_seller
 
 A4_POINTS = (595.28, 841.89)
 ORDER_ID = "ord_5f0c2a9e41b7d3c8a6e2f019"

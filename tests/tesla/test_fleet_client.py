@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from shared.settings import get_settings
+from shared.platform.settings import get_settings
 from shared.tesla.errors import TeslaApiError, TeslaUnavailable
 from shared.tesla.fleet import FleetClient, region_base_url, region_of_base_url
 

@@ -1,1 +1,0 @@
-"""The HTTP surface every function shares: the route table, request/response models, plumbing."""

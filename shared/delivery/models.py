@@ -1,0 +1,51 @@
+"""Request and response models of report delivery: the worker task, generate, the report list."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field, PositiveInt
+
+from shared.platform.api_models import RequestModel, ResponseModel, SessionId
+
+
+class WorkerTask(RequestModel):
+    """The body of one report task (Cloud Tasks → worker). No session id: it is a bearer."""
+
+    session_key: str = Field(pattern=r"^[0-9a-f]{64}$")
+    vehicle_id: PositiveInt
+    generation: int = Field(ge=0)
+
+
+class WorkerAck(ResponseModel):
+    outcome: str
+
+
+class GenerateRequest(RequestModel):
+    session_id: SessionId
+
+
+class GenerateResponse(ResponseModel):
+    status: str
+    vehicle_count: int
+
+
+class CarReportStatus(ResponseModel):
+    id: int
+    vin: str = Field(description="Masked VIN.")
+    display_name: str | None
+    model: str | None
+    year: int | None
+    status: str = Field(
+        description="pending, running, complete, partial, failed or waiting_reconnect"
+    )
+    reason: str | None = Field(description="Why a report is partial or failed, per module.")
+    pdf_url: str | None = Field(description="Path of the PDF download, once built.")
+
+
+class ReportsResponse(ResponseModel):
+    status: str
+    reports: dict[str, dict[str, Any]] = Field(
+        description="Built reports by vehicle id (the typed report model, as JSON)."
+    )
+    vehicles: list[CarReportStatus]

@@ -1,0 +1,74 @@
+"""Reading an order's reports: the JSON for the WUI and a PDF per car.
+
+Reusable (never deleted on read, §3.8) and readable from payment on, so the WUI can show
+progress: each car with its status and, once built, its report. PDFs are streamed through the
+API after checking the car belongs to the session — the bucket is never public, and no signing
+key is needed to hand one out.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shared.cars.vehicles import mask_vin, model_name, model_year
+from shared.delivery import report_store
+from shared.delivery.models import CarReportStatus, ReportsResponse
+from shared.orders import order_state, sessions
+from shared.platform import errors
+from shared.platform.settings import Settings
+
+
+def reports_of(settings: Settings, session_id: str, *, api_prefix: str) -> ReportsResponse:
+    session = sessions.load_session(settings, session_id)
+    order_state.apply("read_reports", session.status)
+    cars = report_store.car_documents(settings, session.session_key)
+    reports: dict[str, dict[str, Any]] = {}
+    views = []
+    for vehicle in session.selected_vehicles:
+        car = cars.get(vehicle.id, {})
+        if car.get("json_path"):
+            report = report_store.load_report_json(settings, car["json_path"])
+            if report is not None:
+                reports[str(vehicle.id)] = report
+        views.append(
+            CarReportStatus(
+                id=vehicle.id,
+                vin=mask_vin(vehicle.vin),
+                display_name=vehicle.display_name,
+                model=model_name(vehicle.vin, vehicle.car_type),
+                year=model_year(vehicle.vin),
+                status=str(car.get("status", "pending")),
+                reason=car.get("reason"),
+                pdf_url=f"{api_prefix}/tesla/report/{{session_id}}/pdf/{vehicle.id}"
+                if car.get("pdf_path")
+                else None,
+            )
+        )
+    return ReportsResponse(status=session.status.value, reports=reports, vehicles=views)
+
+
+def pdf_of(settings: Settings, session_id: str, vehicle_id: str) -> tuple[bytes, str]:
+    """The PDF of one car of the session and a download file name."""
+    session = sessions.load_session(settings, session_id)
+    order_state.apply("read_reports", session.status)
+    if not vehicle_id.isdigit() or int(vehicle_id) not in session.selected_vehicle_ids:
+        raise errors.NotFound("No such car in this order.")
+    car = report_store.car_documents(settings, session.session_key).get(int(vehicle_id), {})
+    pdf = report_store.load_pdf(settings, car["pdf_path"]) if car.get("pdf_path") else None
+    if pdf is None:
+        raise errors.NotFound("This car's PDF is not ready yet.")
+    vehicle = session.vehicle_by_id(int(vehicle_id))
+    suffix = vehicle.vin[-8:-4] if vehicle else vehicle_id
+    return pdf, f"car-pulse-report-{session.order_id}-{suffix}.pdf"
+
+
+def receipt_of(settings: Settings, session_id: str) -> tuple[bytes, str]:
+    """The order's receipt PDF (with its VAT breakdown) and a download file name."""
+    from shared.orders.manifests import receipt_path
+
+    session = sessions.load_session(settings, session_id)
+    order_state.apply("read_reports", session.status)
+    pdf = report_store.load_pdf(settings, receipt_path(session.order_id))
+    if pdf is None:
+        raise errors.NotFound("The receipt is not ready yet.")
+    return pdf, f"car-pulse-receipt-{session.order_id}.pdf"

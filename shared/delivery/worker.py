@@ -1,0 +1,345 @@
+"""The report worker: one Cloud Task builds one car's report, exactly once.
+
+1. Claim the car (a lease in its own Firestore document): a second delivery of the same task
+   finds it done or busy and does nothing — one report and one set of Tesla calls.
+2. Fetch exactly the package's modules (``shared.tesla.fetch``); the charging history is
+   account-level, so it is fetched once per order by whichever car gets there first (a lease on
+   an order artifact) and split by VIN, and every car reads its own share.
+3. On a 401, refresh the token once — one refresh per session at a time, the rotated refresh
+   token stored before the new access token is used. A refused refresh moves the order to
+   ``reconnect_required``; after the customer reconnects, generation resumes, unpaid again never.
+4. Normalise into the typed report, render the PDF, store both, record each module's outcome
+   and the Tesla calls made, and complete the order when its last car ends.
+
+Infrastructure failures raise ``Retryable`` (503), so Cloud Tasks delivers the task again.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from shared.cars.connection import Connection
+from shared.cars.vehicles import VehicleRecord
+from shared.delivery import generation, report_store
+from shared.delivery.report_store import CarStatus
+from shared.orders import order_state, sessions
+from shared.orders.order_state import SessionStatus
+from shared.platform import errors
+from shared.platform.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+REFRESH_LOCK_S = 30
+HISTORY_LEASE_S = 120
+HISTORY_WAIT_S = 60
+
+
+class Retryable(errors.UpstreamUnavailable):
+    """Try this task again later (Cloud Tasks retries on 503)."""
+
+
+class ReconnectNeeded(Exception):
+    """The brand refused the refresh token: the customer must connect again."""
+
+
+def build_car_report(settings: Settings, session_key: str, vehicle_id: int) -> str:
+    """Handle one task delivery; returns what happened (for the response and the logs)."""
+    session = sessions.load_session_by_key(settings, session_key, allow_expired=True)
+    if session.status != SessionStatus.GENERATING:
+        return f"skipped:{session.status.value}"
+    vehicle = session.vehicle_by_id(vehicle_id)
+    if vehicle is None or vehicle_id not in session.selected_vehicle_ids:
+        return "not_in_order"
+    claim = report_store.claim_car(settings, session_key, vehicle_id, settings.worker_lease_s)
+    if claim != "claimed":
+        return claim
+    try:
+        outcome = _build(settings, session, vehicle)
+    except ReconnectNeeded:
+        report_store.update_car(
+            settings, session_key, vehicle_id,
+            status=CarStatus.WAITING_RECONNECT.value, reason="Tesla connection expired",
+        )  # fmt: skip
+        return "reconnect_required"
+    except Exception:
+        # Give the car back so the retry (or the WUI's generate) can take it at once.
+        report_store.update_car(settings, session_key, vehicle_id, status=CarStatus.PENDING.value)
+        raise
+    generation.finish_if_done(settings, session_key)
+    return outcome
+
+
+def _build(settings: Settings, session: sessions.OrderSession, vehicle: VehicleRecord) -> str:
+    from shared.product.catalog import package_modules
+    from shared.reports.normalise import build_report
+    from shared.tesla.calls import CallLog
+    from shared.tesla.fetch import TokenExpired, fetch_vehicle_modules
+
+    modules = [str(module) for module in package_modules(session.selected_package or "basic")]
+    own_modules = [module for module in modules if module != "charging_history"]
+    calls = CallLog()
+    for attempt in (1, 2):
+        client = _client(settings, session)
+        try:
+            # The order's charging history (one shared fetch) is got while this car's own
+            # modules are fetched: neither waits for the other.
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                history = (
+                    pool.submit(_order_charging_history, settings, session, client, calls)
+                    if len(own_modules) < len(modules)
+                    else None
+                )
+                results = fetch_vehicle_modules(
+                    client,
+                    vin=vehicle.vin,
+                    vehicle_id=vehicle.id,
+                    modules=own_modules,
+                    charging_sessions=None,
+                    policy=_policy(settings),
+                    calls=calls,
+                )
+                if history is not None:
+                    results["charging_history"] = _history_of_car(history.result(), vehicle.vin)
+            break
+        except TokenExpired:
+            if attempt == 2:
+                raise ReconnectNeeded from None
+            session = refresh_tokens(settings, session)
+
+    report = build_report(
+        vehicle=vehicle.model_dump(),
+        package=session.selected_package or "basic",
+        modules=results,
+        language=session.language,
+        generated_at=datetime.now(UTC),
+    )
+    pdf = _render(report, session)
+    json_path, pdf_path = report_store.save_report(
+        settings, session.order_id, vehicle.id, report.model_dump_json(), pdf
+    )
+    summary = calls.summary(vehicle.vin)
+    reasons = [f"{name}: {result.reason}" for name, result in results.items() if result.reason]
+    report_store.update_car(
+        settings,
+        session.session_key,
+        vehicle.id,
+        status=report.status.value,
+        json_path=json_path,
+        pdf_path=pdf_path,
+        modules={name: result.outcome for name, result in results.items()},
+        reason="; ".join(reasons)[:1000] or None,
+        tesla_calls=[call.as_manifest() for call in calls.for_vin(vehicle.vin)],
+        tesla_cost_micro_usd=summary.cost_micro_usd,
+    )
+    logger.info(
+        "car report built",
+        extra={
+            "fields": {
+                "order_id": session.order_id,
+                "vin_suffix": vehicle.vin[-4:],
+                "report_status": report.status.value,
+                "tesla_billed_calls": summary.billed_calls,
+            }
+        },
+    )
+    return report.status.value
+
+
+def _history_of_car(by_vin: Any, vin: str) -> Any:
+    from shared.reports.normalise import ModuleResult
+    from shared.tesla.fetch import ModuleFailure
+
+    if isinstance(by_vin, ModuleFailure):
+        return by_vin.as_result()
+    return ModuleResult.ok(by_vin.get(vin, []))
+
+
+def _render(report: Any, session: sessions.OrderSession) -> bytes | None:
+    from shared.reports.pdf import OrderSummary, render_pdf
+
+    try:
+        return render_pdf(
+            report,
+            order=OrderSummary(
+                order_id=session.order_id,
+                package=session.selected_package or "basic",
+                ordered_at=session.paid_at or session.created_at,
+                vehicle_count=len(session.selected_vehicle_ids),
+            ),
+            language=session.language,
+        )
+    except Exception:  # the JSON report is still delivered; the PDF can be rebuilt
+        logger.exception("pdf rendering failed", extra={"fields": {"order_id": session.order_id}})
+        return None
+
+
+def _client(settings: Settings, session: sessions.OrderSession) -> Any:
+    from shared.tesla.connect import tesla_http
+    from shared.tesla.fleet import FleetClient
+
+    access, _ = sessions.open_tokens(session)
+    return FleetClient(settings, tesla_http(), access_token=access, region=session.region)
+
+
+def _policy(settings: Settings) -> Any:
+    from shared.tesla.fetch import FetchPolicy
+
+    return FetchPolicy(wake_timeout_s=settings.tesla_wake_timeout_s)
+
+
+def _order_charging_history(
+    settings: Settings, session: sessions.OrderSession, client: Any, calls: Any
+) -> Any:
+    """The order's charging history by VIN: fetched once per order, shared by its cars.
+
+    The first car to create the lease document fetches; the others poll it with plain reads.
+    No transactions: with every car of an order arriving at once, transactions on one document
+    hold each other's locks (the emulator's pessimistic mode made cars wait ~10 s). A lease
+    left by a crashed worker is taken over with a precondition on the document's update time.
+    """
+    from google.api_core.exceptions import AlreadyExists, FailedPrecondition
+
+    from shared.platform.clients import firestore_client
+    from shared.tesla.fetch import ModuleFailure, fetch_charging_history
+
+    reference = report_store.artifact_reference(settings, session.session_key, "charging_history")
+    deadline = time.monotonic() + HISTORY_WAIT_S
+
+    def lease() -> dict[str, Any]:
+        return {
+            "state": "fetching",
+            "lease_until": datetime.now(UTC) + timedelta(seconds=HISTORY_LEASE_S),
+            "expires_at": session.expires_at,  # TTL: goes with the order
+        }
+
+    while True:
+        snapshot = reference.get()
+        current = snapshot.to_dict() or {}
+        until = current.get("lease_until")
+        if current.get("state") == "done":
+            stored = report_store.load_charging_history(settings, session.order_id)
+            if stored is not None:
+                return stored
+        elif not snapshot.exists:
+            try:
+                reference.create(lease())
+                break
+            except AlreadyExists:
+                pass  # another car was first: wait for it
+        elif not (current.get("state") == "fetching" and until and until > datetime.now(UTC)):
+            # Open, failed, or a stale lease: take it over unless someone else just did.
+            try:
+                option = firestore_client().write_option(last_update_time=snapshot.update_time)
+                reference.update(lease(), option=option)
+                break
+            except FailedPrecondition:
+                pass
+        if time.monotonic() > deadline:
+            raise Retryable("The order's charging history is still being fetched.")
+        time.sleep(0.1)
+
+    vins = [vehicle.vin for vehicle in session.selected_vehicles]
+    try:
+        result = fetch_charging_history(client, vins=vins, policy=_policy(settings), calls=calls)
+    except BaseException:
+        # Hand the lease back at once (an expired token, a crash): the retry takes it again.
+        reference.set({"state": "open", "lease_until": None}, merge=True)
+        raise
+    order_calls = [call.as_manifest() for call in calls.for_vin(None)]
+    if isinstance(result, ModuleFailure):
+        reference.set({"state": "failed", "reason": result.reason, "lease_until": None}, merge=True)
+        return result
+    report_store.save_charging_history(settings, session.order_id, result)
+    reference.set({"state": "done", "lease_until": None, "tesla_calls": order_calls}, merge=True)
+    return result
+
+
+def refresh_tokens(settings: Settings, session: sessions.OrderSession) -> sessions.OrderSession:
+    """Refresh the brand token once per session at a time; returns the session with new tokens."""
+    from shared.tesla import oauth
+    from shared.tesla.connect import tesla_http
+    from shared.tesla.errors import TeslaAuthRejected, TeslaError
+
+    stale = session.tokens.access_token if session.tokens else None
+    now = datetime.now(UTC)
+    already: dict[str, bool] = {}
+
+    def lock(current: sessions.OrderSession) -> sessions.OrderSession:
+        if current.tokens is None:
+            raise ReconnectNeeded
+        if current.tokens.access_token != stale:
+            already["fresh"] = True  # another car refreshed meanwhile: use its tokens
+            return current
+        if current.refresh_lock_until is not None and current.refresh_lock_until > now:
+            raise Retryable("A token refresh is in progress.")
+        return current.model_copy(
+            update={"refresh_lock_until": now + timedelta(seconds=REFRESH_LOCK_S)}
+        )
+
+    locked = sessions.update_session_by_key(settings, session.session_key, lock, allow_expired=True)
+    if already:
+        return locked
+    _, refresh_token = sessions.open_tokens(locked)
+    if not refresh_token:
+        _need_reconnect(settings, locked.session_key)
+        raise ReconnectNeeded
+    try:
+        tokens = oauth.refresh(settings, tesla_http(), refresh_token=refresh_token)
+    except TeslaAuthRejected:
+        _need_reconnect(settings, locked.session_key)
+        raise ReconnectNeeded from None
+    except TeslaError:
+        _unlock(settings, locked.session_key)
+        raise Retryable("Tesla could not refresh the token right now.") from None
+
+    connection = Connection(
+        access_token=tokens.access_token,
+        refresh_token=tokens.refresh_token or refresh_token,
+        expires_at=tokens.expires_at,
+        scopes=tokens.scopes,
+        region=locked.region,
+        vehicles=(),
+    )
+
+    def store(current: sessions.OrderSession) -> sessions.OrderSession:
+        # Stored before anyone uses the new access token: the old refresh token is spent.
+        return current.model_copy(
+            update={
+                "tokens": sessions.seal_tokens(current.session_key, connection),
+                "refresh_lock_until": None,
+            }
+        )
+
+    logger.info("tesla token refreshed", extra={"fields": {"order_id": locked.order_id}})
+    return sessions.update_session_by_key(settings, locked.session_key, store, allow_expired=True)
+
+
+def _unlock(settings: Settings, session_key: str) -> None:
+    sessions.update_session_by_key(
+        settings,
+        session_key,
+        lambda s: s.model_copy(update={"refresh_lock_until": None}),
+        allow_expired=True,
+    )
+
+
+def _need_reconnect(settings: Settings, session_key: str) -> None:
+    def mark(current: sessions.OrderSession) -> sessions.OrderSession:
+        if current.status == SessionStatus.RECONNECT_REQUIRED:
+            return current.model_copy(update={"refresh_lock_until": None})
+        return current.model_copy(
+            update={
+                "status": order_state.apply("need_reconnect", current.status),
+                "refresh_lock_until": None,
+            }
+        )
+
+    session = sessions.update_session_by_key(settings, session_key, mark, allow_expired=True)
+    logger.warning(
+        "tesla connection expired: reconnect required",
+        extra={"fields": {"order_id": session.order_id}},
+    )
