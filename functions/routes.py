@@ -11,7 +11,7 @@ Paths are relative to the API prefix (``/api/v1``). ``{name}`` marks a path para
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from shared.connect import models as connect_models
 from shared.delivery import models as delivery_models
@@ -26,6 +26,8 @@ from shared.pricing import models as pricing_models
 if TYPE_CHECKING:
     import flask
     from werkzeug.wrappers import Response
+
+    from shared.platform.http import Handler
 
 
 ROUTES: tuple[Route, ...] = (
@@ -236,7 +238,7 @@ def route_for(target: str) -> Route:
     return ROUTES_BY_TARGET[target]
 
 
-def endpoint(target: str) -> Callable[[Any], Callable[[flask.Request], Response]]:
+def endpoint(target: str) -> Callable[[Handler], Callable[[flask.Request], Response]]:
     """``shared.platform.http.endpoint`` bound to ``target``'s row of this table."""
     from shared.platform.http import endpoint as bind
 

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.platform.api_models import RequestModel, ResponseModel, SessionId
-
-Brand = Literal["tesla"]
+from shared.product.brands import Brand
 
 
 class OAuthInitiateRequest(RequestModel):

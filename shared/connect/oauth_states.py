@@ -13,11 +13,14 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shared.platform.clients import firestore_client
 from shared.platform.crypto import token_cipher
 from shared.platform.settings import Settings
+
+if TYPE_CHECKING:
+    from google.cloud.firestore import CollectionReference
 
 
 class StateRejected(Exception):
@@ -86,10 +89,9 @@ def consume(settings: Settings, state: str, *, now: datetime) -> PendingAuthoriz
 
     @firestore.transactional
     def take(transaction: firestore.Transaction) -> dict[str, Any]:
-        snapshot = reference.get(transaction=transaction)
-        if not snapshot.exists:
+        document = reference.get(transaction=transaction).to_dict()
+        if document is None:  # no such document
             raise StateRejected("invalid_state")
-        document = snapshot.to_dict()
         if document.get("consumed"):
             raise StateRejected("invalid_state")  # a replayed callback
         # Marked used (not deleted) so that a replay is told apart from an unknown state in logs.
@@ -114,5 +116,5 @@ def consume(settings: Settings, state: str, *, now: datetime) -> PendingAuthoriz
     )
 
 
-def _collection(settings: Settings) -> Any:
+def _collection(settings: Settings) -> CollectionReference:
     return firestore_client().collection(settings.oauth_states_collection)

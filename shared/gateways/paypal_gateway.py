@@ -21,8 +21,18 @@ from shared.platform.errors import UpstreamUnavailable
 from shared.platform.settings import Settings
 
 TIMEOUT_S = 15
+
+
+@dataclass
+class _AccessToken:
+    """The instance's PayPal token; an empty value means "fetch one"."""
+
+    value: str = ""
+    expires_at: float = 0.0  # time.monotonic() seconds
+
+
 _token_lock = threading.Lock()
-_token: dict[str, Any] = {}
+_token = _AccessToken()
 
 
 @dataclass(frozen=True)
@@ -64,8 +74,8 @@ def value_to_cents(value: str) -> int:
 
 def _access_token(settings: Settings) -> str:
     with _token_lock:
-        if _token.get("value") and _token.get("expires_at", 0) > time.monotonic() + 60:
-            return _token["value"]
+        if _token.value and _token.expires_at > time.monotonic() + 60:
+            return _token.value
         try:
             response = _http().post(
                 f"{settings.paypal_api_base}/v1/oauth2/token",
@@ -80,10 +90,9 @@ def _access_token(settings: Settings) -> str:
                 "PayPal refused our credentials.", provider_status=response.status_code
             )
         body = response.json()
-        _token.update(
-            value=body["access_token"], expires_at=time.monotonic() + int(body["expires_in"])
-        )
-        return _token["value"]
+        _token.value = str(body["access_token"])
+        _token.expires_at = time.monotonic() + int(body["expires_in"])
+        return _token.value
 
 
 def _call(
@@ -114,7 +123,7 @@ def _call(
         if response.status_code != 401 or attempt:
             break
         with _token_lock:
-            _token.clear()  # expired early or revoked: fetch a new one and try once more
+            _token.value = ""  # expired early or revoked: fetch a new one and try once more
     if response.status_code >= 500:
         raise UpstreamUnavailable("PayPal had an error.", provider_status=response.status_code)
     return response

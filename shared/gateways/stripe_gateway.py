@@ -19,6 +19,12 @@ from shared.platform.settings import Settings
 
 if TYPE_CHECKING:
     import stripe
+    from stripe.params import PaymentIntentCreateParams
+
+    class _IntentParams(PaymentIntentCreateParams, total=False):
+        # localstripe's name (older API versions) of allowed_payment_method_types.
+        payment_method_types: list[str]
+
 
 T = TypeVar("T")
 
@@ -41,15 +47,16 @@ class StripeIntent:
 def _client(api_key: str, api_base: str | None) -> stripe.StripeClient:
     import stripe
 
-    addresses = {"api": api_base} if api_base else None
-    return stripe.StripeClient(api_key, base_addresses=addresses, max_network_retries=2)
+    return stripe.StripeClient(
+        api_key, base_addresses={"api": api_base} if api_base else None, max_network_retries=2
+    )
 
 
 def client(settings: Settings) -> stripe.StripeClient:
     return _client(settings.stripe_secret_key.get_secret_value(), settings.stripe_api_base)
 
 
-def _intent(resource: Any) -> StripeIntent:
+def _intent(resource: stripe.PaymentIntent) -> StripeIntent:
     raw = resource.to_dict()
     return StripeIntent(
         id=raw["id"],
@@ -96,7 +103,7 @@ def create_intent(
     metadata: dict[str, str],
     idempotency_key: str,
 ) -> StripeIntent:
-    params: dict[str, Any] = {
+    params: _IntentParams = {
         "amount": amount_cents,
         "currency": currency.lower(),
         "metadata": metadata,
@@ -137,7 +144,8 @@ def construct_event(settings: Settings, payload: bytes, signature: str | None) -
     import stripe
 
     try:
-        event = stripe.Webhook.construct_event(
+        # stripe-python leaves construct_event unannotated; it returns the verified Event.
+        event: stripe.Event = stripe.Webhook.construct_event(
             payload, signature, settings.stripe_webhook_secret.get_secret_value()
         )
     except (stripe.SignatureVerificationError, ValueError) as error:

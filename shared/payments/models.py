@@ -7,9 +7,9 @@ from typing import Literal
 from pydantic import Field
 
 from shared.platform.api_models import RequestModel, ResponseModel, SessionId
+from shared.product.languages import ReportLanguage
 
 PaymentMethod = Literal["stripe", "googlepay", "applepay", "paypal"]
-ReportLanguage = Literal["en", "fi", "sv", "no", "da", "de", "fr", "es", "it"]
 
 
 class CreateIntentRequest(RequestModel):

@@ -14,8 +14,11 @@ from typing import TYPE_CHECKING
 
 from shared.platform.settings import get_settings
 
+# google.cloud.storage by module path: for this untyped package (no py.typed) that is the one
+# form mypy resolves reliably.
 if TYPE_CHECKING:
-    from google.cloud import firestore, storage, tasks_v2
+    from google.cloud import firestore, tasks_v2
+    from google.cloud.storage import Client as StorageClient
 
 _lock = threading.Lock()
 
@@ -32,16 +35,16 @@ def _firestore_client() -> firestore.Client:
     return firestore.Client(project=get_settings().project_id)
 
 
-def storage_client() -> storage.Client:
+def storage_client() -> StorageClient:
     with _lock:
         return _storage_client()
 
 
 @cache
-def _storage_client() -> storage.Client:
-    from google.cloud import storage
+def _storage_client() -> StorageClient:
+    from google.cloud.storage import Client
 
-    return storage.Client(project=get_settings().project_id)
+    return Client(project=get_settings().project_id)
 
 
 def tasks_client() -> tasks_v2.CloudTasksClient:

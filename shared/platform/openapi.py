@@ -10,7 +10,7 @@ from http import HTTPStatus
 from typing import Any
 
 from pydantic import BaseModel
-from pydantic.json_schema import models_json_schema
+from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from shared.platform.api_models import ErrorResponse
 from shared.platform.routing import Route
@@ -54,7 +54,7 @@ def build_openapi(routes: tuple[Route, ...], server_url: str = "/") -> dict[str,
     }
 
 
-def _mode(model: type[BaseModel], routes: list[Route]) -> str:
+def _mode(model: type[BaseModel], routes: list[Route]) -> JsonSchemaMode:
     is_input = any(model in (r.request_model, r.query_model) for r in routes)
     return "validation" if is_input else "serialization"
 

@@ -14,6 +14,10 @@ from __future__ import annotations
 import os
 import threading
 from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from weasyprint import HTML
 
 _RENDER_LOCK = threading.Lock()
 _DEPLOYMENT_SETS_EPOCH = "SOURCE_DATE_EPOCH" in os.environ
@@ -25,10 +29,16 @@ def write_pdf(html: str, *, stamped_at: datetime) -> bytes:
 
     document = HTML(string=html, url_fetcher=URLFetcher(allowed_protocols=()))
     if _DEPLOYMENT_SETS_EPOCH:
-        return document.write_pdf()
+        return _pdf_bytes(document)
     with _RENDER_LOCK:
         os.environ["SOURCE_DATE_EPOCH"] = str(int(stamped_at.timestamp()))
         try:
-            return document.write_pdf()
+            return _pdf_bytes(document)
         finally:
             os.environ.pop("SOURCE_DATE_EPOCH", None)
+
+
+def _pdf_bytes(document: HTML) -> bytes:
+    # WeasyPrint ships no types; without a target, write_pdf returns the document's bytes.
+    pdf: bytes = document.write_pdf()
+    return pdf

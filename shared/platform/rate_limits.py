@@ -15,11 +15,14 @@ import hashlib
 import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 
 from shared.platform import errors
 from shared.platform.clients import firestore_client
 from shared.platform.settings import Settings
+
+if TYPE_CHECKING:
+    from google.cloud.firestore import DocumentReference
 
 TOO_MANY = "Too many requests. Please wait and try again."
 
@@ -28,7 +31,7 @@ TOO_MANY = "Too many requests. Please wait and try again."
 class Window:
     """One client's counter for one limit in the current fixed window."""
 
-    reference: Any
+    reference: DocumentReference
     ends_at: float
 
     @classmethod

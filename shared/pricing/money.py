@@ -34,7 +34,7 @@ def round_half_up_quotient(numerator: Decimal, denominator: Decimal) -> int:
         return round_half_up(Decimal(numerator) / Decimal(denominator))
 
 
-def require_cents(value: int, what: str) -> int:
+def require_cents(value: object, what: str) -> int:
     """Check that ``value`` is an int number of cents (not a float, not a bool) and >= 0."""
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"{what} must be an int number of cents, got {type(value).__name__}")

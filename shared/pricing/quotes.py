@@ -232,7 +232,7 @@ def _decimal_text(value: Decimal | None) -> str | None:
 
 
 def _cents_or_none(value: object) -> int | None:
-    return None if value is None else require_cents(value, "amount_off_cents")  # type: ignore[arg-type]
+    return None if value is None else require_cents(value, "amount_off_cents")
 
 
 def _decimal_or_none(value: object) -> Decimal | None:

@@ -109,6 +109,12 @@ def _check_tier_table() -> None:
     The bands must tile 1, 2, 3, ... with no gap and end open, so every count ≥ 1 has exactly one
     price; prices must not fall as bands grow, so adding a vehicle never makes the order cheaper.
     """
+    _check_bands()
+    for package in Package:
+        _check_prices(package)
+
+
+def _check_bands() -> None:
     expected_min = 1
     for index, band in enumerate(TIER_BANDS):
         if band.min_vehicles != expected_min:
@@ -122,16 +128,18 @@ def _check_tier_table() -> None:
             expected_min = band.max_vehicles + 1
     if TIER_BANDS[-1].max_vehicles is not None:
         raise RuntimeError("the last tier band must be open-ended (max_vehicles=None)")
-    for package in Package:
-        prices = TIER_PRICES_CENTS.get(package, {})
-        if set(prices) != set(TIER_BANDS):
-            raise RuntimeError(f"package {package} must have a price for every tier band")
-        row = [prices[band] for band in TIER_BANDS]
-        for price in row:
-            if isinstance(price, bool) or not isinstance(price, int) or price <= 0:
-                raise RuntimeError(f"package {package} has a non-positive or non-int price")
-        if row != sorted(row):
-            raise RuntimeError(f"package {package}: prices must not fall as bands grow")
+
+
+def _check_prices(package: Package) -> None:
+    prices = TIER_PRICES_CENTS.get(package, {})
+    if set(prices) != set(TIER_BANDS):
+        raise RuntimeError(f"package {package} must have a price for every tier band")
+    row = [prices[band] for band in TIER_BANDS]
+    for price in row:
+        if isinstance(price, bool) or not isinstance(price, int) or price <= 0:
+            raise RuntimeError(f"package {package} has a non-positive or non-int price")
+    if row != sorted(row):
+        raise RuntimeError(f"package {package}: prices must not fall as bands grow")
 
 
 _check_tier_table()

@@ -188,12 +188,7 @@ def evaluate_voucher(
     payment, not here); a code at its ``max_redemptions`` is refused. ``package=None`` skips the
     package restriction, for the preview before a package is chosen; the quote passes it.
     """
-    if now.tzinfo is None or now.utcoffset() is None:
-        raise ValueError("now must be timezone-aware (UTC)")
-    if isinstance(redemptions_used, bool) or not isinstance(redemptions_used, int):
-        raise TypeError("redemptions_used must be an int")
-    if redemptions_used < 0:
-        raise ValueError(f"redemptions_used must not be negative, got {redemptions_used}")
+    _check_evaluation_inputs(now, redemptions_used)
     wanted_package = None if package is None else parse_package(package)
 
     code = normalize_code(raw_code)
@@ -202,17 +197,34 @@ def evaluate_voucher(
     voucher = book.get(code)
     if voucher is None:
         return VoucherRefused(RefusalReason.UNKNOWN)
+    refusal = _refusal(voucher, now, redemptions_used, wanted_package)
+    return VoucherAccepted(voucher) if refusal is None else VoucherRefused(refusal)
+
+
+def _check_evaluation_inputs(now: datetime, redemptions_used: int) -> None:
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError("now must be timezone-aware (UTC)")
+    if isinstance(redemptions_used, bool) or not isinstance(redemptions_used, int):
+        raise TypeError("redemptions_used must be an int")
+    if redemptions_used < 0:
+        raise ValueError(f"redemptions_used must not be negative, got {redemptions_used}")
+
+
+def _refusal(
+    voucher: Voucher, now: datetime, redemptions_used: int, package: Package | None
+) -> RefusalReason | None:
+    """Why a known voucher does not apply now (the first reason, in this order), or None."""
     if not voucher.active:
-        return VoucherRefused(RefusalReason.INACTIVE)
+        return RefusalReason.INACTIVE
     if voucher.valid_from is not None and now < voucher.valid_from:
-        return VoucherRefused(RefusalReason.NOT_YET_VALID)
+        return RefusalReason.NOT_YET_VALID
     if voucher.valid_until is not None and now > voucher.valid_until:
-        return VoucherRefused(RefusalReason.EXPIRED)
+        return RefusalReason.EXPIRED
     if voucher.max_redemptions is not None and redemptions_used >= voucher.max_redemptions:
-        return VoucherRefused(RefusalReason.REDEMPTION_LIMIT_REACHED)
-    if wanted_package is not None and not voucher.applies_to(wanted_package):
-        return VoucherRefused(RefusalReason.WRONG_PACKAGE)
-    return VoucherAccepted(voucher)
+        return RefusalReason.REDEMPTION_LIMIT_REACHED
+    if package is not None and not voucher.applies_to(package):
+        return RefusalReason.WRONG_PACKAGE
+    return None
 
 
 # ── Loading ─────────────────────────────────────────────────────────────────────────────────────
@@ -298,6 +310,10 @@ def parse_vouchers(data: object, *, source: str) -> VoucherBook:
     return VoucherBook(vouchers, source=source)
 
 
+# Builds the error for one field of the voucher being parsed: ``fail(field, problem)``.
+_Fail = Callable[[str, str], VoucherFileError]
+
+
 def _parse_voucher(code: str, entry: object, *, source: str) -> Voucher:
     def fail(field: str, problem: str) -> VoucherFileError:
         where = f"{code}.{field}" if field else code
@@ -309,62 +325,15 @@ def _parse_voucher(code: str, entry: object, *, source: str) -> Voucher:
     if unknown:
         raise fail(unknown[0], f"unknown field (allowed: {', '.join(sorted(_FIELDS))})")
 
-    raw_type = entry.get("type")
-    try:
-        voucher_type = VoucherType(raw_type)
-    except ValueError:
-        allowed = ", ".join(t.value for t in VoucherType)
-        raise fail("type", f"must be one of {allowed}, got {raw_type!r}") from None
-
+    voucher_type = _parse_type(entry.get("type"), fail)
     label = entry.get("label")
     if not isinstance(label, str) or not label.strip():
         raise fail("label", "must be a non-empty string")
-
     active = entry.get("active")
     if not isinstance(active, bool):
         raise fail("active", "must be true or false")
-
-    percent_off: Decimal | None = None
-    amount_off_cents: int | None = None
-    value = entry.get("value")
-    if voucher_type is VoucherType.PERCENTAGE:
-        if isinstance(value, bool) or not isinstance(value, int | Decimal):
-            raise fail("value", "must be a number of percent, e.g. 10 or 12.5")
-        percent_off = Decimal(value)
-        if not percent_off.is_finite() or not 0 < percent_off <= _HUNDRED:
-            raise fail("value", f"must be more than 0 and at most 100 percent, got {value}")
-    elif voucher_type is VoucherType.FIXED:
-        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-            raise fail("value", f"must be a positive whole number of cents, got {value!r}")
-        amount_off_cents = value
-    elif "value" in entry:
-        raise fail("value", "a free voucher takes no value")
-
-    valid_from = _parse_instant(entry.get("valid_from"), "valid_from", fail)
-    valid_until = _parse_instant(entry.get("valid_until"), "valid_until", fail)
-    if valid_from is not None and valid_until is not None and valid_from >= valid_until:
-        raise fail("valid_until", "must be later than valid_from")
-
-    max_redemptions = entry.get("max_redemptions")
-    if max_redemptions is not None and (
-        isinstance(max_redemptions, bool)
-        or not isinstance(max_redemptions, int)
-        or max_redemptions < 1
-    ):
-        raise fail("max_redemptions", f"must be a whole number ≥ 1, got {max_redemptions!r}")
-
-    packages: frozenset[Package] | None = None
-    raw_packages = entry.get("packages")
-    if raw_packages is not None:
-        if not isinstance(raw_packages, list) or not raw_packages:
-            raise fail("packages", "must be a non-empty list of package names")
-        try:
-            parsed = [_parse_exact_package(name) for name in raw_packages]
-        except UnknownPackageError as error:
-            raise fail("packages", str(error)) from None
-        if len(set(parsed)) != len(parsed):
-            raise fail("packages", "lists a package twice")
-        packages = frozenset(parsed)
+    percent_off, amount_off_cents = _parse_value(voucher_type, entry, fail)
+    valid_from, valid_until = _parse_window(entry, fail)
 
     return Voucher(
         code=code,
@@ -375,9 +344,70 @@ def _parse_voucher(code: str, entry: object, *, source: str) -> Voucher:
         amount_off_cents=amount_off_cents,
         valid_from=valid_from,
         valid_until=valid_until,
-        max_redemptions=max_redemptions,
-        packages=packages,
+        max_redemptions=_parse_max_redemptions(entry.get("max_redemptions"), fail),
+        packages=_parse_packages(entry.get("packages"), fail),
     )
+
+
+def _parse_type(raw_type: object, fail: _Fail) -> VoucherType:
+    for voucher_type in VoucherType:
+        if raw_type == voucher_type.value:
+            return voucher_type
+    allowed = ", ".join(t.value for t in VoucherType)
+    raise fail("type", f"must be one of {allowed}, got {raw_type!r}")
+
+
+def _parse_value(
+    voucher_type: VoucherType, entry: Mapping[str, object], fail: _Fail
+) -> tuple[Decimal | None, int | None]:
+    """``value`` as (percent off, cents off): the one that ``voucher_type`` takes, or neither."""
+    value = entry.get("value")
+    if voucher_type is VoucherType.PERCENTAGE:
+        if isinstance(value, bool) or not isinstance(value, int | Decimal):
+            raise fail("value", "must be a number of percent, e.g. 10 or 12.5")
+        percent_off = Decimal(value)
+        if not percent_off.is_finite() or not 0 < percent_off <= _HUNDRED:
+            raise fail("value", f"must be more than 0 and at most 100 percent, got {value}")
+        return percent_off, None
+    if voucher_type is VoucherType.FIXED:
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            raise fail("value", f"must be a positive whole number of cents, got {value!r}")
+        return None, value
+    if "value" in entry:
+        raise fail("value", "a free voucher takes no value")
+    return None, None
+
+
+def _parse_window(
+    entry: Mapping[str, object], fail: _Fail
+) -> tuple[datetime | None, datetime | None]:
+    valid_from = _parse_instant(entry.get("valid_from"), "valid_from", fail)
+    valid_until = _parse_instant(entry.get("valid_until"), "valid_until", fail)
+    if valid_from is not None and valid_until is not None and valid_from >= valid_until:
+        raise fail("valid_until", "must be later than valid_from")
+    return valid_from, valid_until
+
+
+def _parse_max_redemptions(value: object, fail: _Fail) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise fail("max_redemptions", f"must be a whole number ≥ 1, got {value!r}")
+    return value
+
+
+def _parse_packages(raw_packages: object, fail: _Fail) -> frozenset[Package] | None:
+    if raw_packages is None:
+        return None
+    if not isinstance(raw_packages, list) or not raw_packages:
+        raise fail("packages", "must be a non-empty list of package names")
+    try:
+        parsed = [_parse_exact_package(name) for name in raw_packages]
+    except UnknownPackageError as error:
+        raise fail("packages", str(error)) from None
+    if len(set(parsed)) != len(parsed):
+        raise fail("packages", "lists a package twice")
+    return frozenset(parsed)
 
 
 def _parse_exact_package(name: object) -> Package:
@@ -388,9 +418,7 @@ def _parse_exact_package(name: object) -> Package:
     return Package(name)
 
 
-def _parse_instant(
-    value: object, field: str, fail: Callable[[str, str], VoucherFileError]
-) -> datetime | None:
+def _parse_instant(value: object, field: str, fail: _Fail) -> datetime | None:
     """ISO 8601 with an explicit offset (``2026-03-01T00:00:00Z``), returned in UTC."""
     if value is None:
         return None

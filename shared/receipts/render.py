@@ -24,9 +24,10 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from shared.cars.vehicles import mask_vin
 from shared.pricing.quotes import Quote, QuoteRecordError
+from shared.product.languages import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES, ReportLanguage
 from shared.receipts.document import ReceiptDataError
 from shared.receipts.seller import Seller
-from shared.reports.i18n import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES, locale_for, resolve_language
+from shared.reports.localisation import locale_for, resolve_language
 
 __all__ = ["render_receipt_html", "render_receipt_pdf"]
 
@@ -61,7 +62,7 @@ def render_receipt_html(manifest: Mapping[str, Any], *, seller: Seller, language
 
 
 @cache
-def _catalogues() -> dict[str, dict[str, str]]:
+def _catalogues() -> dict[ReportLanguage, dict[str, str]]:
     data = json.loads(_CATALOGUE_PATH.read_text(encoding="utf-8"))
     english = data[DEFAULT_LANGUAGE]
     # English fills any gap key by key, so a missing translation never prints a raw key.
@@ -70,7 +71,7 @@ def _catalogues() -> dict[str, dict[str, str]]:
 
 @dataclass(frozen=True, slots=True)
 class _Formatter:
-    language: str
+    language: ReportLanguage
     locale: str
     currency: str
 
@@ -125,7 +126,7 @@ class _Vehicle:
 
 @dataclass(frozen=True, slots=True)
 class _Receipt:
-    language: str
+    language: ReportLanguage
     labels: Mapping[str, str]
     order_id: str
     paid_at: datetime

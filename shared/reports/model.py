@@ -24,29 +24,15 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.product.catalog import PACKAGE_MODULES as _CATALOGUE_MODULES
+from shared.product.catalog import PACKAGE_MODULES, Package, TeslaModule
+from shared.product.languages import ReportLanguage
 
 SCHEMA_VERSION = 1
 
-ModuleName = Literal[
-    "vehicle_data",
-    "charging_history",
-    "recent_alerts",
-    "service_data",
-    "warranty",
-    "release_notes",
-    "options",
-    "vehicle_specs",
-]
-Package = Literal["basic", "pro", "expert"]
-
-# Which Tesla modules each package buys: the catalogue's table (shared/product/catalog.py) is
-# the one source. Order is the report's section order.
-PACKAGE_MODULES: dict[str, tuple[ModuleName, ...]] = {
-    str(package): tuple(str(module) for module in modules)  # type: ignore[misc]
-    for package, modules in _CATALOGUE_MODULES.items()
-}
-ALL_MODULES: tuple[ModuleName, ...] = PACKAGE_MODULES["expert"]
+# The packages, the Tesla modules and which modules each package buys are the catalogue's
+# (shared/product/catalog.py). The modules of the largest package, in order, are the report's
+# sections.
+ALL_MODULES: tuple[TeslaModule, ...] = PACKAGE_MODULES[Package.EXPERT]
 
 DistanceUnit = Literal["km", "mi"]
 TemperatureUnit = Literal["C", "F"]
@@ -91,7 +77,7 @@ class Money(_Model):
 class ModuleStatus(_Model):
     """The outcome of one module, so that a partial report explains itself."""
 
-    module: ModuleName
+    module: TeslaModule
     outcome: ModuleOutcome
     reason: str | None = Field(
         default=None,
@@ -106,7 +92,9 @@ class ModuleStatus(_Model):
 class RegionContext(_Model):
     """How values are shown to this reader: units from the car, language and locale."""
 
-    language: str = Field(description="Report language actually used (en, fi, sv, no, da, …).")
+    language: ReportLanguage = Field(
+        description="Report language actually used (en, fi, sv, no, da, …)."
+    )
     requested_language: str = Field(description="Language asked for; differs on fallback.")
     locale: str = Field(description="Babel locale for numbers and dates, e.g. fi_FI, nb_NO.")
     distance_unit: DistanceUnit
@@ -338,10 +326,13 @@ class ServiceStatus(_Model):
     visit_number: str | None
 
 
+CoverageState = Literal["active", "upcoming", "expired"]
+
+
 class WarrantyCoverage(_Model):
     type: str | None = Field(description="Tesla's code, e.g. BATTERY_WARRANTY.")
     name: str | None = Field(description="Tesla's display name.")
-    state: Literal["active", "upcoming", "expired"]
+    state: CoverageState
     expires_on: date | None
     expiration_distance: Quantity | None = Field(description="In the reader's distance unit.")
     expired_on: date | None
@@ -405,7 +396,7 @@ class VehicleReport(_Model):
     status: ReportStatus
     generated_at: datetime
     package: Package
-    language: str = Field(description="Language of the report (after English fallback).")
+    language: ReportLanguage = Field(description="Language of the report (after English fallback).")
     region_context: RegionContext
     modules: list[ModuleStatus] = Field(description="One entry per module of ALL_MODULES.")
 
@@ -429,9 +420,9 @@ class VehicleReport(_Model):
     options: FactoryOptions | None
     specs: VehicleSpecs | None
 
-    def module(self, name: ModuleName) -> ModuleStatus:
+    def module(self, name: TeslaModule) -> ModuleStatus:
         """The status entry of one module."""
         return next(status for status in self.modules if status.module == name)
 
-    def in_package(self, name: ModuleName) -> bool:
+    def in_package(self, name: TeslaModule) -> bool:
         return name in PACKAGE_MODULES[self.package]

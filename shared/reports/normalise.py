@@ -13,18 +13,18 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, Literal, TypeVar
 
 from shared.cars.vehicles import mask_vin, model_name, model_year
+from shared.product.catalog import PACKAGE_MODULES, Package, TeslaModule
 
-from .i18n import locale_for, resolve_language
+from .localisation import locale_for, resolve_language
 from .model import (
     ALL_MODULES,
-    PACKAGE_MODULES,
     Alert,
     BatteryAndCharging,
     BatteryHealth,
@@ -32,12 +32,12 @@ from .model import (
     ChargingSession,
     Climate,
     Configuration,
+    CoverageState,
     Dashcam,
     DistanceUnit,
     DriveSnapshot,
     FactoryOption,
     FactoryOptions,
-    ModuleName,
     ModuleOutcome,
     ModuleStatus,
     Money,
@@ -53,6 +53,7 @@ from .model import (
     ServiceStatus,
     Software,
     TemperatureUnit,
+    TyrePosition,
     TyrePressure,
     Tyres,
     VehicleIdentity,
@@ -117,14 +118,16 @@ class _ModuleProblem(Exception):
 # ------------------------------------------------------------------------------------------------
 
 
-def split_charging_history(sessions: Iterable[Mapping[str, Any]]) -> dict[str, list[dict]]:
+def split_charging_history(
+    sessions: Iterable[Mapping[str, Any]],
+) -> dict[str, list[dict[str, Any]]]:
     """Group the account-level charging history by each session's ``vin`` (upper-cased).
 
     Tesla returns every car's Supercharger sessions in one list; one car's report must hold only
     its own. Sessions without a VIN cannot be attributed to a car and are left out. Order within
     each car is kept.
     """
-    by_vin: dict[str, list[dict]] = defaultdict(list)
+    by_vin: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for session in sessions:
         if not isinstance(session, Mapping):
             continue
@@ -152,11 +155,89 @@ def build_report(
         raise ValueError(f"unknown package {package!r}")
     if generated_at.tzinfo is None:
         raise ValueError("generated_at must be timezone-aware")
+    bought = Package(package)
     vin = (_text(vehicle.get("vin")) or "").upper()
-    wanted = PACKAGE_MODULES[package]
+    wanted = PACKAGE_MODULES[bought]
+    payloads, statuses = _sort_results(bought, modules)
 
-    payloads: dict[ModuleName, Any] = {}
-    statuses: dict[ModuleName, ModuleStatus] = {}
+    vehicle_data = _read_vehicle_data(payloads, statuses)
+    sections = vehicle_data or {}
+    charge = _dict(sections.get("charge_state"))
+    gui = _dict(sections.get("gui_settings"))
+    config = _dict(sections.get("vehicle_config"))
+    state = _dict(sections.get("vehicle_state"))
+    drive = sections.get("drive_state")
+
+    raw_sessions = _read_module(
+        payloads, statuses, TeslaModule.CHARGING_HISTORY, lambda body: _charging_rows(body, vin)
+    )
+    units = _Units.from_settings(gui, config)
+    region = _region_context(language, gui, units, raw_sessions or [])
+
+    specs = _read_module(
+        payloads, statuses, TeslaModule.VEHICLE_SPECS, lambda body: _specs(body, units, vin)
+    )
+    options = _read_module(payloads, statuses, TeslaModule.OPTIONS, _options)
+    odometer_miles = _number(state.get("odometer"))
+    charging_history = (
+        _charging_history(raw_sessions)
+        if statuses.get(TeslaModule.CHARGING_HISTORY) is None
+        else None
+    )
+    alerts = _read_module(payloads, statuses, TeslaModule.RECENT_ALERTS, _alerts)
+    service = _read_module(payloads, statuses, TeslaModule.SERVICE_DATA, _service)
+    warranty = _read_module(
+        payloads,
+        statuses,
+        TeslaModule.WARRANTY,
+        lambda body: _warranty(body, units, odometer_miles, generated_at.date()),
+    )
+    release_notes = _read_module(payloads, statuses, TeslaModule.RELEASE_NOTES, _release_notes)
+
+    for name in wanted:
+        statuses.setdefault(name, ModuleStatus(module=name, outcome=ModuleOutcome.OK))
+    has_vehicle_data = vehicle_data is not None
+    return VehicleReport(
+        status=_report_status(wanted, statuses),
+        generated_at=generated_at,
+        package=bought,
+        language=region.language,
+        region_context=region,
+        modules=[statuses[name] for name in ALL_MODULES],
+        identity=_identity(vehicle, vin, sections, options, specs),
+        odometer=units.distance_from_miles(odometer_miles, digits=0),
+        battery=_battery(charge, units, odometer_miles, specs) if has_vehicle_data else None,
+        software=_software(state) if has_vehicle_data else None,
+        climate=_climate(_dict(sections.get("climate_state")), units) if has_vehicle_data else None,
+        tyres=_tyres(state, units) if has_vehicle_data else None,
+        configuration=_configuration(config, options) if has_vehicle_data else None,
+        security=_security(state) if has_vehicle_data else None,
+        dashcam=_dashcam(state) if has_vehicle_data else None,
+        drive=_drive(drive, units) if isinstance(drive, Mapping) else None,
+        data_as_of=_epoch(charge.get("timestamp")) or _epoch(state.get("timestamp")),
+        charging_history=charging_history,
+        recent_alerts=alerts,
+        service=service,
+        warranty=warranty,
+        release_notes=release_notes,
+        options=options,
+        specs=specs,
+    )
+
+
+# ------------------------------------------------------------------------------------------------
+# Module plumbing
+# ------------------------------------------------------------------------------------------------
+
+
+def _sort_results(
+    package: Package, modules: Mapping[str, ModuleResult]
+) -> tuple[dict[TeslaModule, Any], dict[TeslaModule, ModuleStatus]]:
+    """The unwrapped payloads of the package's ok modules, and the status of every other module
+    (``missing`` outside the package, ``failed`` or ``unavailable`` as Tesla answered)."""
+    wanted = PACKAGE_MODULES[package]
+    payloads: dict[TeslaModule, Any] = {}
+    statuses: dict[TeslaModule, ModuleStatus] = {}
     for name in ALL_MODULES:
         if name not in wanted:
             statuses[name] = ModuleStatus(
@@ -181,106 +262,59 @@ def build_report(
                 payloads[name] = _unwrap(result.payload)
             except _ModuleProblem as problem:
                 statuses[name] = _not_ok(name, problem.outcome, problem.reason)
+    return payloads, statuses
 
-    vehicle_data = _read_module(payloads, statuses, "vehicle_data", _vehicle_data_sections)
-    sections = vehicle_data or {}
+
+def _read_vehicle_data(
+    payloads: Mapping[TeslaModule, Any], statuses: dict[TeslaModule, ModuleStatus]
+) -> dict[str, Any] | None:
+    """vehicle_data's sections; an ok module names the sections Tesla left out."""
+    name = TeslaModule.VEHICLE_DATA
+    vehicle_data = _read_module(payloads, statuses, name, _vehicle_data_sections)
     if vehicle_data is not None:
-        left_out = [name for name in VEHICLE_DATA_SECTIONS if name not in vehicle_data]
-        statuses["vehicle_data"] = ModuleStatus(
-            module="vehicle_data",
+        left_out = [section for section in VEHICLE_DATA_SECTIONS if section not in vehicle_data]
+        statuses[name] = ModuleStatus(
+            module=name,
             outcome=ModuleOutcome.OK,
             reason=f"Tesla left out: {', '.join(left_out)}." if left_out else None,
             missing_sections=left_out,
         )
-    charge = _dict(sections.get("charge_state"))
-    climate = _dict(sections.get("climate_state"))
-    gui = _dict(sections.get("gui_settings"))
-    config = _dict(sections.get("vehicle_config"))
-    state = _dict(sections.get("vehicle_state"))
-    drive = sections.get("drive_state")
+    return vehicle_data
 
-    raw_sessions = _read_module(
-        payloads, statuses, "charging_history", lambda body: _charging_rows(body, vin)
-    )
-    units = _Units.from_settings(gui, config)
-    requested = language
-    language = resolve_language(language)
-    currency = _report_currency(raw_sessions or [], language, units.distance)
-    region = RegionContext(
+
+def _region_context(
+    requested: str,
+    gui: Mapping[str, Any],
+    units: _Units,
+    sessions: Sequence[Mapping[str, Any]],
+) -> RegionContext:
+    language = resolve_language(requested)
+    uses_24_hour_time = gui.get("gui_24_hour_time")
+    return RegionContext(
         language=language,
         requested_language=requested or "",
         locale=locale_for(language, units.distance),
         distance_unit=units.distance,
         temperature_unit=units.temperature,
         pressure_unit=units.pressure,
-        uses_24_hour_time=_bool(gui.get("gui_24_hour_time"))
-        if isinstance(gui.get("gui_24_hour_time"), bool)
+        uses_24_hour_time=uses_24_hour_time
+        if isinstance(uses_24_hour_time, bool)
         else units.distance == "km",
         units_source=units.source,
-        currency=currency,
+        currency=_report_currency(sessions, language, units.distance),
     )
 
-    specs = _read_module(payloads, statuses, "vehicle_specs", lambda body: _specs(body, units, vin))
-    options = _read_module(payloads, statuses, "options", _options)
-    odometer_miles = _number(state.get("odometer"))
-    charging_history = (
-        _charging_history(raw_sessions) if statuses.get("charging_history") is None else None
-    )
-    alerts = _read_module(payloads, statuses, "recent_alerts", _alerts)
-    service = _read_module(payloads, statuses, "service_data", _service)
-    warranty = _read_module(
-        payloads,
-        statuses,
-        "warranty",
-        lambda body: _warranty(body, units, odometer_miles, generated_at.date()),
-    )
-    release_notes = _read_module(payloads, statuses, "release_notes", _release_notes)
 
-    for name in wanted:
-        statuses.setdefault(name, ModuleStatus(module=name, outcome=ModuleOutcome.OK))
+def _report_status(
+    wanted: Sequence[TeslaModule], statuses: Mapping[TeslaModule, ModuleStatus]
+) -> ReportStatus:
     ok_count = sum(statuses[name].outcome == ModuleOutcome.OK for name in wanted)
-    status = (
-        ReportStatus.COMPLETE
-        if ok_count == len(wanted)
-        else ReportStatus.FAILED
-        if ok_count == 0
-        else ReportStatus.PARTIAL
-    )
-    has_vehicle_data = vehicle_data is not None
-    return VehicleReport(
-        status=status,
-        generated_at=generated_at,
-        package=package,  # type: ignore[arg-type]  # validated above
-        language=language,
-        region_context=region,
-        modules=[statuses[name] for name in ALL_MODULES],
-        identity=_identity(vehicle, vin, sections, options, specs),
-        odometer=units.distance_from_miles(odometer_miles, digits=0),
-        battery=_battery(charge, units, odometer_miles, specs) if has_vehicle_data else None,
-        software=_software(state) if has_vehicle_data else None,
-        climate=_climate(climate, units) if has_vehicle_data else None,
-        tyres=_tyres(state, units) if has_vehicle_data else None,
-        configuration=_configuration(config, options) if has_vehicle_data else None,
-        security=_security(state) if has_vehicle_data else None,
-        dashcam=_dashcam(state) if has_vehicle_data else None,
-        drive=_drive(drive, units) if isinstance(drive, Mapping) else None,
-        data_as_of=_epoch(charge.get("timestamp")) or _epoch(state.get("timestamp")),
-        charging_history=charging_history,
-        recent_alerts=alerts,
-        service=service,
-        warranty=warranty,
-        release_notes=release_notes,
-        options=options,
-        specs=specs,
-    )
+    if ok_count == len(wanted):
+        return ReportStatus.COMPLETE
+    return ReportStatus.FAILED if ok_count == 0 else ReportStatus.PARTIAL
 
 
-# ------------------------------------------------------------------------------------------------
-# Module plumbing
-# ------------------------------------------------------------------------------------------------
-
-
-def _not_ok(name: ModuleName, outcome: ModuleOutcome, reason: str) -> ModuleStatus:
+def _not_ok(name: TeslaModule, outcome: ModuleOutcome, reason: str) -> ModuleStatus:
     return ModuleStatus(module=name, outcome=outcome, reason=reason)
 
 
@@ -297,9 +331,9 @@ def _unwrap(payload: Any) -> Any:
 
 
 def _read_module(
-    payloads: Mapping[ModuleName, Any],
-    statuses: dict[ModuleName, ModuleStatus],
-    name: ModuleName,
+    payloads: Mapping[TeslaModule, Any],
+    statuses: dict[TeslaModule, ModuleStatus],
+    name: TeslaModule,
     reader: Callable[[Any], _T],
 ) -> _T | None:
     """Run ``reader`` on an ok module's payload; record why when it cannot be read."""
@@ -510,7 +544,7 @@ class _Units:
 _LANGUAGE_CURRENCY = {"sv": "SEK", "no": "NOK", "da": "DKK"}
 
 
-def _report_currency(sessions: list[Mapping[str, Any]], language: str, distance: str) -> str:
+def _report_currency(sessions: Sequence[Mapping[str, Any]], language: str, distance: str) -> str:
     """The currency most of this car's sessions were paid in; else the reader's usual one."""
     used = Counter(
         currency
@@ -735,7 +769,12 @@ def _climate(climate: Mapping[str, Any], units: _Units) -> Climate | None:
     )
 
 
-_CORNERS = (("fl", "front_left"), ("fr", "front_right"), ("rl", "rear_left"), ("rr", "rear_right"))
+_CORNERS: tuple[tuple[str, TyrePosition], ...] = (
+    ("fl", "front_left"),
+    ("fr", "front_right"),
+    ("rl", "rear_left"),
+    ("rr", "rear_right"),
+)
 
 
 def _tyres(state: Mapping[str, Any], units: _Units) -> Tyres | None:
@@ -743,7 +782,7 @@ def _tyres(state: Mapping[str, Any], units: _Units) -> Tyres | None:
         return None
     tyres = [
         TyrePressure(
-            position=position,  # type: ignore[arg-type]  # literal from _CORNERS
+            position=position,
             pressure=units.pressure_from_bar(_number(state.get(f"tpms_pressure_{corner}"))),
             soft_warning=_bool(state.get(f"tpms_soft_warning_{corner}")),
             hard_warning=_bool(state.get(f"tpms_hard_warning_{corner}")),
@@ -852,7 +891,7 @@ def _drive(drive: Mapping[str, Any], units: _Units) -> DriveSnapshot:
 # ------------------------------------------------------------------------------------------------
 
 
-def _charging_rows(body: Any, vin: str) -> list[Mapping[str, Any]]:
+def _charging_rows(body: Any, vin: str) -> list[dict[str, Any]]:
     """Accept a bare list, ``{"data": [...]}`` or ``{"response": {"data": [...]}}``; keep only
     this car's rows (the history is account-level)."""
     if isinstance(body, Mapping):
@@ -913,7 +952,7 @@ def _session_sums(row: Mapping[str, Any]) -> _SessionSums:
     return _SessionSums(energy, charging, idle, total, free)
 
 
-def _charging_history(rows: list[Mapping[str, Any]] | None) -> ChargingHistory:
+def _charging_history(rows: Sequence[Mapping[str, Any]] | None) -> ChargingHistory:
     rows = rows or []
     sessions: list[ChargingSession] = []
     totals: dict[str, Decimal] = {}
@@ -1043,7 +1082,7 @@ def _service(body: Any) -> ServiceStatus:
 
 def _warranty(body: Any, units: _Units, odometer_miles: float | None, today: date) -> Warranty:
     data = _dict(body)
-    groups = (
+    groups: tuple[tuple[CoverageState, str], ...] = (
         ("active", "activeWarranty"),
         ("upcoming", "upcomingWarranty"),
         ("expired", "expiredWarranty"),
@@ -1062,7 +1101,7 @@ def _warranty(body: Any, units: _Units, odometer_miles: float | None, today: dat
                 WarrantyCoverage(
                     type=_text(row.get("warrantyType")),
                     name=_text(row.get("warrantyDisplayName")),
-                    state=state,  # type: ignore[arg-type]  # literal from groups
+                    state=state,
                     expires_on=expires,
                     expiration_distance=limit,
                     expired_on=_date(row.get("warrantyExpiredOn")),

@@ -25,16 +25,17 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.product.catalog import Package, TeslaModule
+
 from . import charts
-from .i18n import catalogue, locale_for, resolve_language
+from .localisation import catalogue, locale_for, resolve_language
 from .model import (
-    ModuleName,
     ModuleOutcome,
     ModuleStatus,
     Money,
-    Package,
     Quantity,
     ReportStatus,
+    TyrePosition,
     VehicleReport,
 )
 
@@ -118,6 +119,11 @@ _UNIT_DECIMALS = {
 }
 
 
+# A calendar day or a moment. Named outside _Formatter, whose methods ``date`` and ``datetime``
+# shadow the types inside the class body.
+_Day = date | datetime
+
+
 @dataclass(frozen=True)
 class _Formatter:
     language: str
@@ -160,10 +166,10 @@ class _Formatter:
     def money_list(self, amounts: Sequence[Money], *, exact: bool = False) -> str:
         return " + ".join(self.money(money, exact=exact) for money in amounts) or self.na
 
-    def date(self, value: date | datetime | None) -> str:
+    def date(self, value: _Day | None) -> str:
         return self.na if value is None else format_date(value, "medium", locale=self.locale)
 
-    def short_date(self, value: date | datetime | None) -> str:
+    def short_date(self, value: _Day | None) -> str:
         return self.na if value is None else format_date(value, "short", locale=self.locale)
 
     def time(self, value: datetime) -> str:
@@ -283,14 +289,14 @@ def _document(report: VehicleReport, order: OrderSummary, fmt: _Formatter) -> di
         )
         if part
     )
-    builders: dict[ModuleName, Callable[[VehicleReport, _Formatter], list[Section]]] = {
-        "vehicle_data": _vehicle_data_sections,
-        "charging_history": _charging_section,
-        "recent_alerts": _alerts_section,
-        "service_data": _service_section,
-        "release_notes": _release_notes_section,
-        "options": _options_section,
-        "vehicle_specs": _specs_section,
+    builders: dict[TeslaModule, Callable[[VehicleReport, _Formatter], list[Section]]] = {
+        TeslaModule.VEHICLE_DATA: _vehicle_data_sections,
+        TeslaModule.CHARGING_HISTORY: _charging_section,
+        TeslaModule.RECENT_ALERTS: _alerts_section,
+        TeslaModule.SERVICE_DATA: _service_section,
+        TeslaModule.RELEASE_NOTES: _release_notes_section,
+        TeslaModule.OPTIONS: _options_section,
+        TeslaModule.VEHICLE_SPECS: _specs_section,
     }
     sections: list[Section] = []
     for status in report.modules:
@@ -380,7 +386,7 @@ def _drivetrain(value: str | None, fmt: _Formatter) -> str | None:
 
 
 def _vehicle_data_sections(report: VehicleReport, fmt: _Formatter) -> list[Section]:
-    notice = _module_notice(report.module("vehicle_data"), fmt)
+    notice = _module_notice(report.module(TeslaModule.VEHICLE_DATA), fmt)
     identity, config = report.identity, report.configuration
     identity_rows: list[Row] = [
         (fmt.t("make"), identity.make),
@@ -522,8 +528,8 @@ def _condition_blocks(report: VehicleReport, fmt: _Formatter) -> list[Block]:
     if tyres:
         by_position = {tyre.position: tyre for tyre in tyres.tyres}
 
-        def mark(position: str) -> charts.TyreMark:
-            tyre = by_position.get(position)  # type: ignore[call-overload]
+        def mark(position: TyrePosition) -> charts.TyreMark:
+            tyre = by_position.get(position)
             return charts.TyreMark(
                 label=fmt.quantity(tyre.pressure if tyre else None),
                 warning=bool(tyre and (tyre.soft_warning or tyre.hard_warning)),
@@ -598,7 +604,7 @@ def _condition_blocks(report: VehicleReport, fmt: _Formatter) -> list[Block]:
 
 
 def _charging_section(report: VehicleReport, fmt: _Formatter) -> list[Section]:
-    notice = _module_notice(report.module("charging_history"), fmt)
+    notice = _module_notice(report.module(TeslaModule.CHARGING_HISTORY), fmt)
     history = report.charging_history
     blocks: list[Block] = [notice] if notice else []
     if history is not None and history.session_count == 0:
@@ -711,7 +717,7 @@ def _flag(country_code: str | None) -> str | None:
 
 
 def _alerts_section(report: VehicleReport, fmt: _Formatter) -> list[Section]:
-    notice = _module_notice(report.module("recent_alerts"), fmt)
+    notice = _module_notice(report.module(TeslaModule.RECENT_ALERTS), fmt)
     blocks: list[Block] = [notice] if notice else []
     alerts = report.recent_alerts
     if alerts is not None and not alerts.alerts:
@@ -738,7 +744,7 @@ def _alerts_section(report: VehicleReport, fmt: _Formatter) -> list[Section]:
 
 def _service_section(report: VehicleReport, fmt: _Formatter) -> list[Section]:
     blocks: list[Block] = []
-    notice = _module_notice(report.module("service_data"), fmt)
+    notice = _module_notice(report.module(TeslaModule.SERVICE_DATA), fmt)
     if notice:
         blocks.append(notice)
     service = report.service
@@ -755,8 +761,8 @@ def _service_section(report: VehicleReport, fmt: _Formatter) -> list[Section]:
                 (fmt.t("service_visit"), fmt.text(service.visit_number)),
             ]
         blocks.append(Grid(rows, title=fmt.t("sub_service")))
-    if report.in_package("warranty"):
-        warranty_notice = _module_notice(report.module("warranty"), fmt)
+    if report.in_package(TeslaModule.WARRANTY):
+        warranty_notice = _module_notice(report.module(TeslaModule.WARRANTY), fmt)
         if warranty_notice:
             blocks.append(warranty_notice)
         warranty = report.warranty
@@ -809,7 +815,7 @@ def _service_section(report: VehicleReport, fmt: _Formatter) -> list[Section]:
 
 
 def _release_notes_section(report: VehicleReport, fmt: _Formatter) -> list[Section]:
-    notice = _module_notice(report.module("release_notes"), fmt)
+    notice = _module_notice(report.module(TeslaModule.RELEASE_NOTES), fmt)
     blocks: list[Block] = [notice] if notice else []
     notes = report.release_notes
     if notes is not None and not notes.notes:
@@ -838,7 +844,7 @@ def _release_notes_section(report: VehicleReport, fmt: _Formatter) -> list[Secti
 
 
 def _options_section(report: VehicleReport, fmt: _Formatter) -> list[Section]:
-    notice = _module_notice(report.module("options"), fmt)
+    notice = _module_notice(report.module(TeslaModule.OPTIONS), fmt)
     blocks: list[Block] = [notice] if notice else []
     if report.options is not None:
         blocks.append(
@@ -854,7 +860,7 @@ def _options_section(report: VehicleReport, fmt: _Formatter) -> list[Section]:
 
 
 def _specs_section(report: VehicleReport, fmt: _Formatter) -> list[Section]:
-    notice = _module_notice(report.module("vehicle_specs"), fmt)
+    notice = _module_notice(report.module(TeslaModule.VEHICLE_SPECS), fmt)
     blocks: list[Block] = [notice] if notice else []
     specs = report.specs
     if specs is not None:

@@ -41,10 +41,12 @@ from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from types import MappingProxyType
-from typing import Any, Literal, Protocol
+from typing import Any, Final, Literal, Protocol
 
 from shared.cars.vehicles import mask_vin
+from shared.product.catalog import TeslaModule
 from shared.reports.normalise import ModuleResult
 from shared.tesla.calls import CallLog, TeslaCall
 from shared.tesla.errors import TeslaApiError, TeslaError, TeslaUnavailable
@@ -64,7 +66,7 @@ __all__ = [
     "fetch_vehicle_modules",
 ]
 
-CHARGING_HISTORY = "charging_history"
+CHARGING_HISTORY: Final = TeslaModule.CHARGING_HISTORY
 # vehicle_data sections the report reads. location_data is left out on purpose: it needs the
 # vehicle_location scope (403 without it) and puts a location-sharing icon on the car's screen.
 VEHICLE_DATA_SECTIONS = (
@@ -185,38 +187,53 @@ class _ModuleEndpoint:
     needs_car_online: bool = False
 
 
+# Keyed by the catalogue's module names (shared/product/catalog.py); every module but the
+# account-level charging history is one call per car.
 MODULE_ENDPOINTS: Mapping[str, _ModuleEndpoint] = MappingProxyType(
     {
-        "vehicle_data": _ModuleEndpoint(
+        TeslaModule.VEHICLE_DATA: _ModuleEndpoint(
             "vehicle_data",
             lambda vin: f"/api/1/vehicles/{vin}/vehicle_data",
             lambda _vin: {"endpoints": ";".join(VEHICLE_DATA_SECTIONS)},
             needs_car_online=True,
         ),
-        "recent_alerts": _ModuleEndpoint(
+        TeslaModule.RECENT_ALERTS: _ModuleEndpoint(
             "recent_alerts", lambda vin: f"/api/1/vehicles/{vin}/recent_alerts"
         ),
-        "service_data": _ModuleEndpoint(
+        TeslaModule.SERVICE_DATA: _ModuleEndpoint(
             "service_data", lambda vin: f"/api/1/vehicles/{vin}/service_data"
         ),
-        "release_notes": _ModuleEndpoint(
+        TeslaModule.RELEASE_NOTES: _ModuleEndpoint(
             "release_notes", lambda vin: f"/api/1/vehicles/{vin}/release_notes"
         ),
         # The dx endpoints take the VIN as a query parameter; warranty answers 500 without it.
-        "warranty": _ModuleEndpoint(
+        TeslaModule.WARRANTY: _ModuleEndpoint(
             "warranty_details", lambda _vin: "/api/1/dx/warranty/details", lambda vin: {"vin": vin}
         ),
-        "options": _ModuleEndpoint(
+        TeslaModule.OPTIONS: _ModuleEndpoint(
             "options", lambda _vin: "/api/1/dx/vehicles/options", lambda vin: {"vin": vin}
         ),
         # Specs take the VIN in the path, never the integer id (reference §4.12).
-        "vehicle_specs": _ModuleEndpoint("specs", lambda vin: f"/api/1/vehicles/{vin}/specs"),
+        TeslaModule.VEHICLE_SPECS: _ModuleEndpoint(
+            "specs", lambda vin: f"/api/1/vehicles/{vin}/specs"
+        ),
     }
 )
 KNOWN_MODULES = frozenset({*MODULE_ENDPOINTS, CHARGING_HISTORY})
+if set(TeslaModule) != KNOWN_MODULES:  # fail at import, not in a paid order's worker
+    raise RuntimeError("MODULE_ENDPOINTS does not cover every TeslaModule of the catalogue")
 
 
 # ── One call, with Tesla's error semantics ───────────────────────────────────────────────────
+
+
+@dataclass
+class _RetryBudget:
+    """What one call has used of its retries so far."""
+
+    server_retries: int = 0  # after 5xx and network errors
+    rate_limit_retries: int = 0  # after 429
+    region_retried: bool = False  # after a 421 that another thread had already handled
 
 
 class _Caller:
@@ -253,9 +270,7 @@ class _Caller:
         params: dict[str, Any] | None,
         statuses: list[int | None],
     ) -> Any:
-        policy = self.policy
-        server_retries = rate_limit_retries = 0
-        region_retried = False
+        budget = _RetryBudget()
         while True:
             region_before = self.client.region
             try:
@@ -265,45 +280,63 @@ class _Caller:
                     else self.client.get(path, params=params)
                 )
             except TeslaApiError as error:
-                if error.status != 421:
-                    self._note_region_move(region_before, statuses)
-                statuses.append(error.status)
-                if error.status == 401:
-                    raise TokenExpired(endpoint, error.error) from None
-                if error.status == 408:
-                    raise _CarAsleep() from None
-                moved_meanwhile = self.client.region != region_before
-                if error.status == 421 and moved_meanwhile and not region_retried:
-                    region_retried = True  # another thread moved the client: retry there once
-                    continue
-                if error.status == 429:
-                    wait_s = (
-                        error.retry_after_s
-                        if error.retry_after_s is not None
-                        else DEFAULT_RETRY_AFTER_S
-                    )
-                    if wait_s > policy.max_retry_after_s:
-                        raise _CallGaveUp(f"rate limited (Retry-After {wait_s} s)") from None
-                    if rate_limit_retries >= policy.max_retries:
-                        raise _CallGaveUp(
-                            f"rate limited ({rate_limit_retries + 1} answers of 429)"
-                        ) from None
-                    rate_limit_retries += 1
-                    self.clock.sleep(float(wait_s))
-                    continue
-                raise _CallGaveUp(f"Tesla answered {error.status}: {error.error}") from None
+                self._after_api_error(error, endpoint, region_before, statuses, budget)
+                continue
             except TeslaUnavailable as error:
-                statuses.append(_status_of(error))
-                if server_retries >= policy.max_retries:
-                    raise _CallGaveUp(
-                        f"Tesla unavailable after {server_retries + 1} attempts ({error})"
-                    ) from None
-                self.clock.sleep(self._backoff_s(server_retries))
-                server_retries += 1
+                self._after_unavailable(error, statuses, budget)
                 continue
             self._note_region_move(region_before, statuses)
             statuses.append(200)
             return body
+
+    def _after_api_error(
+        self,
+        error: TeslaApiError,
+        endpoint: str,
+        region_before: str,
+        statuses: list[int | None],
+        budget: _RetryBudget,
+    ) -> None:
+        """Raise what Tesla's 4xx means for the caller; return when the call is to be retried."""
+        if error.status != 421:
+            self._note_region_move(region_before, statuses)
+        statuses.append(error.status)
+        if error.status == 401:
+            raise TokenExpired(endpoint, error.error) from None
+        if error.status == 408:
+            raise _CarAsleep() from None
+        moved_meanwhile = self.client.region != region_before
+        if error.status == 421 and moved_meanwhile and not budget.region_retried:
+            budget.region_retried = True  # another thread moved the client: retry there once
+            return
+        if error.status == 429:
+            self._wait_out_rate_limit(error, budget)
+            return
+        raise _CallGaveUp(f"Tesla answered {error.status}: {error.error}") from None
+
+    def _wait_out_rate_limit(self, error: TeslaApiError, budget: _RetryBudget) -> None:
+        policy = self.policy
+        wait_s = error.retry_after_s if error.retry_after_s is not None else DEFAULT_RETRY_AFTER_S
+        if wait_s > policy.max_retry_after_s:
+            raise _CallGaveUp(f"rate limited (Retry-After {wait_s} s)") from None
+        if budget.rate_limit_retries >= policy.max_retries:
+            raise _CallGaveUp(
+                f"rate limited ({budget.rate_limit_retries + 1} answers of 429)"
+            ) from None
+        budget.rate_limit_retries += 1
+        self.clock.sleep(float(wait_s))
+
+    def _after_unavailable(
+        self, error: TeslaUnavailable, statuses: list[int | None], budget: _RetryBudget
+    ) -> None:
+        """Back off before the next attempt, or give up once the retries are used."""
+        statuses.append(_status_of(error))
+        if budget.server_retries >= self.policy.max_retries:
+            raise _CallGaveUp(
+                f"Tesla unavailable after {budget.server_retries + 1} attempts ({error})"
+            ) from None
+        self.clock.sleep(self._backoff_s(budget.server_retries))
+        budget.server_retries += 1
 
     def _note_region_move(self, region_before: str, statuses: list[int | None]) -> None:
         # The client answered a 421 itself by moving region and retrying: a billed attempt too.
@@ -311,7 +344,7 @@ class _Caller:
             statuses.append(421)
 
     def _backoff_s(self, retry_index: int) -> float:
-        ceiling = min(self.policy.base_backoff_s * 2**retry_index, self.policy.max_backoff_s)
+        ceiling = min(self.policy.base_backoff_s * 2.0**retry_index, self.policy.max_backoff_s)
         # Jitter keeps the cars of a fleet order from retrying in lockstep.
         return ceiling * random.uniform(0.5, 1.0)
 
@@ -545,6 +578,18 @@ def fetch_charging_history(
     wanted = {vin.upper() for vin in vins}
     log = calls if calls is not None else CallLog()
     caller = _Caller(client, policy, clock, log, vin=None)
+    fetch_page = partial(_fetch_history_page, caller, _history_params(wanted, since))
+    pages = _fetch_history_pages(fetch_page, policy)
+    if isinstance(pages, ModuleFailure):
+        return pages
+    return _split_by_vin(_drop_repeated_sessions(pages), wanted)
+
+
+_Page = tuple[list[dict], int | None]  # the rows of one page and Tesla's totalResults
+_PageFetcher = Callable[[int], _Page | ModuleFailure]
+
+
+def _history_params(wanted: Collection[str], since: datetime | None) -> dict[str, Any]:
     params: dict[str, Any] = {
         "pageSize": CHARGING_HISTORY_PAGE_SIZE,
         "sortBy": "chargeStartDateTime",
@@ -554,56 +599,81 @@ def fetch_charging_history(
         params["vin"] = next(iter(wanted))
     if since is not None:
         params["startTime"] = since.isoformat(timespec="seconds")
+    return params
 
-    def fetch_page(page_no: int) -> tuple[list[dict], int | None] | ModuleFailure:
-        try:
-            body = caller.call(
-                "charging_history", "GET", CHARGING_HISTORY_PATH, {**params, "pageNo": page_no}
-            )
-        except _CallGaveUp as gave_up:
-            return ModuleFailure(f"charging history: {gave_up.reason}")
-        except _CarAsleep:
-            return ModuleFailure("charging history: Tesla answered 408", "unavailable")
-        page, total = _history_page(body)
-        if page is None:
-            return ModuleFailure("charging history: Tesla answered without a data list")
-        return page, total
 
+def _fetch_history_page(
+    caller: _Caller, params: dict[str, Any], page_no: int
+) -> _Page | ModuleFailure:
+    try:
+        body = caller.call(
+            CHARGING_HISTORY, "GET", CHARGING_HISTORY_PATH, {**params, "pageNo": page_no}
+        )
+    except _CallGaveUp as gave_up:
+        return ModuleFailure(f"charging history: {gave_up.reason}")
+    except _CarAsleep:
+        return ModuleFailure("charging history: Tesla answered 408", "unavailable")
+    page, total = _history_page(body)
+    if page is None:
+        return ModuleFailure("charging history: Tesla answered without a data list")
+    return page, total
+
+
+def _fetch_history_pages(
+    fetch_page: _PageFetcher, policy: FetchPolicy
+) -> list[list[dict]] | ModuleFailure:
+    """Every page's rows in page order, or the failure of the first page that failed."""
     first = fetch_page(CHARGING_HISTORY_FIRST_PAGE)
     if isinstance(first, ModuleFailure):
         return first
-    pages = [first[0]]
     first_rows, total = first
-    if not _last_page(first_rows, len(first_rows), total):
-        if total is not None:
-            # totalResults says how many pages there are: fetch the rest at once (same bill,
-            # a fraction of the wall time for a large account).
-            count = min(-(-total // len(first_rows)), CHARGING_HISTORY_MAX_PAGES)
-            numbers = range(CHARGING_HISTORY_FIRST_PAGE + 1, CHARGING_HISTORY_FIRST_PAGE + count)
-            with ThreadPoolExecutor(max_workers=policy.max_workers) as pool:
-                fetched = list(pool.map(fetch_page, numbers))
-            for result in fetched:
-                if isinstance(result, ModuleFailure):
-                    return result
-                pages.append(result[0])
-        else:
-            received = len(first_rows)
-            for page_no in range(
-                CHARGING_HISTORY_FIRST_PAGE + 1,
-                CHARGING_HISTORY_FIRST_PAGE + CHARGING_HISTORY_MAX_PAGES,
-            ):
-                result = fetch_page(page_no)
-                if isinstance(result, ModuleFailure):
-                    return result
-                pages.append(result[0])
-                received += len(result[0])
-                if _last_page(result[0], received, None):
-                    break
-            else:
-                logger.warning(
-                    "charging history: stopped after %d pages", CHARGING_HISTORY_MAX_PAGES
-                )
+    if _last_page(first_rows, len(first_rows), total):
+        return [first_rows]
+    rest = (
+        _fetch_counted_pages(fetch_page, total, len(first_rows), policy)
+        if total is not None
+        else _fetch_pages_until_short(fetch_page, len(first_rows))
+    )
+    return rest if isinstance(rest, ModuleFailure) else [first_rows, *rest]
 
+
+def _fetch_counted_pages(
+    fetch_page: _PageFetcher, total: int, page_size: int, policy: FetchPolicy
+) -> list[list[dict]] | ModuleFailure:
+    # totalResults says how many pages there are: fetch the rest at once (same bill, a fraction
+    # of the wall time for a large account).
+    count = min(-(-total // page_size), CHARGING_HISTORY_MAX_PAGES)
+    numbers = range(CHARGING_HISTORY_FIRST_PAGE + 1, CHARGING_HISTORY_FIRST_PAGE + count)
+    with ThreadPoolExecutor(max_workers=policy.max_workers) as pool:
+        fetched = list(pool.map(fetch_page, numbers))
+    pages: list[list[dict]] = []
+    for result in fetched:
+        if isinstance(result, ModuleFailure):
+            return result
+        pages.append(result[0])
+    return pages
+
+
+def _fetch_pages_until_short(
+    fetch_page: _PageFetcher, received: int
+) -> list[list[dict]] | ModuleFailure:
+    """Without totalResults: the next pages one by one until a short (or empty) one."""
+    pages: list[list[dict]] = []
+    for page_no in range(
+        CHARGING_HISTORY_FIRST_PAGE + 1, CHARGING_HISTORY_FIRST_PAGE + CHARGING_HISTORY_MAX_PAGES
+    ):
+        result = fetch_page(page_no)
+        if isinstance(result, ModuleFailure):
+            return result
+        pages.append(result[0])
+        received += len(result[0])
+        if _last_page(result[0], received, None):
+            return pages
+    logger.warning("charging history: stopped after %d pages", CHARGING_HISTORY_MAX_PAGES)
+    return pages
+
+
+def _drop_repeated_sessions(pages: list[list[dict]]) -> list[dict]:
     rows: list[dict] = []
     seen_session_ids: set[Any] = set()
     for page in pages:
@@ -614,7 +684,10 @@ def fetch_charging_history(
                     continue  # a new session shifted the pages by one while we read them
                 seen_session_ids.add(session_id)
             rows.append(row)
+    return rows
 
+
+def _split_by_vin(rows: list[dict], wanted: Collection[str]) -> dict[str, list[dict]]:
     by_vin: dict[str, list[dict]] = {vin: [] for vin in sorted(wanted)}
     for row in rows:
         row_vin = row.get("vin")

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from shared.product.languages import SUPPORTED_LANGUAGES
 from shared.receipts.render import _catalogues
 from shared.receipts.seller import DEFAULT_SELLER_PATH, SellerConfigError, load_seller
-from shared.reports.i18n import SUPPORTED_LANGUAGES
 
 CATALOGUE_PATH = Path(__file__).resolve().parents[2] / "shared" / "receipts" / "i18n.json"
 

@@ -15,7 +15,8 @@ from functools import cache
 import pytest
 from pypdf import PdfReader
 
-from shared.reports.i18n import SUPPORTED_LANGUAGES, catalogue
+from shared.product.languages import SUPPORTED_LANGUAGES
+from shared.reports.localisation import catalogue
 from shared.reports.model import VehicleReport
 from shared.reports.normalise import ModuleResult, build_report
 from shared.reports.pdf import OrderSummary, render_html, render_pdf
