@@ -10,14 +10,14 @@ deletes the brand tokens: nothing more will be fetched.
 
 from __future__ import annotations
 
-import json
 import logging
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from shared.cars.vehicles import mask_vin
 from shared.delivery import report_store, tasks
-from shared.delivery.report_store import FINAL, CarStatus
+from shared.delivery.report_store import CarReport, CarStatus, CarUpdate
 from shared.orders import order_state, sessions
 from shared.orders.order_state import SessionStatus
 from shared.platform import errors
@@ -26,71 +26,105 @@ from shared.platform.settings import Settings
 logger = logging.getLogger(__name__)
 
 
-def start(settings: Settings, session_key: str, *, retry_failed: bool = False) -> int:
-    """Queue the cars still to build; returns how many tasks were queued. Idempotent."""
-    session = sessions.load_session_by_key(settings, session_key, allow_expired=True)
-    if session.status not in (SessionStatus.PAID, SessionStatus.GENERATING):
-        return 0
-    if session.status == SessionStatus.PAID:
-        session = sessions.update_session_by_key(
-            settings,
-            session_key,
-            lambda s: s.model_copy(
-                update={"status": order_state.apply("start_generation", s.status)}
-            ),
-            allow_expired=True,
+@dataclass(frozen=True)
+class Started:
+    queued: int  # tasks queued by this call
+    stored: sessions.Stored  # the session as this call last read or wrote it
+    complete: bool = False  # every car had ended: the order is complete now
+
+
+def start(
+    settings: Settings,
+    session_key: str,
+    *,
+    retry_failed: bool = False,
+    read: sessions.Stored | None = None,
+) -> Started:
+    """Queue the cars still to build. Idempotent. ``read``: the session the caller holds."""
+    read = read or sessions.load_by_key(settings, session_key, allow_expired=True)
+    if read.session.status not in (SessionStatus.PAID, SessionStatus.GENERATING):
+        return Started(0, read)
+    starting = read.session.status == SessionStatus.PAID
+    if starting:
+        read, _ = sessions.update(
+            settings, session_key, _start_generation, read=read, allow_expired=True
         )
+    session = read.session
     cars = report_store.ensure_car_documents(
-        settings, session_key, session.selected_vehicle_ids, expires_at=session.expires_at
+        settings,
+        session_key,
+        session.selected_vehicle_ids,
+        expires_at=session.expires_at,
+        # Paid a moment ago: no car has a document yet (if one has, it is read instead).
+        none_yet=starting,
     )
-    queued = 0
-    for vehicle_id, car in cars.items():
-        if vehicle_id not in session.selected_vehicle_ids:
-            continue
-        generation = int(car.get("generation", 0))
-        status = car.get("status")
-        if status in (CarStatus.COMPLETE, CarStatus.PARTIAL, CarStatus.RUNNING):
-            continue
-        if status == CarStatus.FAILED and not retry_failed:
-            continue
-        if retry_failed or status == CarStatus.WAITING_RECONNECT:
-            # A new task name: Cloud Tasks refuses a name used in the last hours, and the old
-            # task may have ended. A duplicate delivery is harmless (the worker claims a car).
-            generation += 1
-            report_store.update_car(
-                settings, session_key, vehicle_id, status=CarStatus.PENDING.value,
-                generation=generation,
-            )  # fmt: skip
-        if tasks.enqueue_report_task(
+    to_build: dict[int, int] = {}  # vehicle id → task generation
+    for vehicle_id in session.selected_vehicle_ids:
+        generation = _generation_to_queue(settings, session_key, cars[vehicle_id], retry_failed)
+        if generation is not None:
+            to_build[vehicle_id] = generation
+    queued = sum(
+        tasks.enqueue_report_task(
             settings,
             session_key=session_key,
             order_id=session.order_id,
             vehicle_id=vehicle_id,
             generation=generation,
-        ):
-            queued += 1
+        )
+        for vehicle_id, generation in to_build.items()
+    )
     logger.info(
         "report generation started",
         extra={"fields": {"order_id": session.order_id, "tasks_queued": queued}},
     )
-    finish_if_done(settings, session_key)
-    return queued
+    # A car still to build completes the order itself when it ends (the worker calls this).
+    ended = not to_build and all(cars[v].is_final for v in session.selected_vehicle_ids)
+    return Started(queued, read, complete=ended and finish_if_done(settings, session_key))
+
+
+def _start_generation(session: sessions.OrderSession) -> tuple[sessions.OrderSession, None]:
+    status = order_state.apply("start_generation", session.status)
+    return session.model_copy(update={"status": status}), None
+
+
+def _generation_to_queue(
+    settings: Settings, session_key: str, car: CarReport, retry_failed: bool
+) -> int | None:
+    """The task generation to queue the car with; None when it needs no task."""
+    if car.status in (CarStatus.COMPLETE, CarStatus.PARTIAL, CarStatus.RUNNING):
+        return None
+    if car.status == CarStatus.FAILED and not retry_failed:
+        return None
+    if not retry_failed and car.status != CarStatus.WAITING_RECONNECT:
+        return car.generation
+    # A new task name: Cloud Tasks refuses a name used in the last hours, and the old task may
+    # have ended. A duplicate delivery is harmless (the worker claims a car).
+    generation = car.generation + 1
+    report_store.update_car(
+        settings,
+        session_key,
+        car.vehicle_id,
+        CarUpdate(status=CarStatus.PENDING, generation=generation),
+    )
+    return generation
 
 
 def request_generation(settings: Settings, session_id: str) -> dict[str, Any]:
     """``POST /reports/generate``: start or retry; on a complete order, nothing to do."""
-    session = sessions.load_session(settings, session_id)
+    read = sessions.load(settings, session_id)
+    session = read.session
     if session.status == SessionStatus.RECONNECT_REQUIRED:
         raise errors.Conflict(
             "Your Tesla connection expired. Please reconnect; you will not pay again.",
             current_status=session.status.value,
             reason="reconnect_required",
         )
-    if session.status != SessionStatus.COMPLETE:
-        order_state.apply("start_generation", session.status)
-        start(settings, session.session_key, retry_failed=True)
-        session = sessions.load_session(settings, session_id)
-    return {"status": session.status.value, "vehicle_count": len(session.selected_vehicle_ids)}
+    status: SessionStatus = session.status
+    if status != SessionStatus.COMPLETE:
+        order_state.apply("start_generation", status)
+        started = start(settings, session.session_key, retry_failed=True, read=read)
+        status = SessionStatus.COMPLETE if started.complete else started.stored.session.status
+    return {"status": status.value, "vehicle_count": len(session.selected_vehicle_ids)}
 
 
 def finish_if_done(settings: Settings, session_key: str) -> bool:
@@ -100,20 +134,17 @@ def finish_if_done(settings: Settings, session_key: str) -> bool:
     from shared.platform.clients import firestore_client
 
     reference = report_store.session_reference(settings, session_key)
-    cars_collection = reference.collection(report_store.CAR_REPORTS)
 
     @firestore.transactional
     def complete(transaction: firestore.Transaction) -> tuple[bool, sessions.OrderSession | None]:
         snapshot = reference.get(transaction=transaction)
-        session = sessions.OrderSession.model_validate(snapshot.to_dict())
+        session = sessions.session_from_document(snapshot.to_dict() or {})
         if session.status == SessionStatus.COMPLETE:
             return True, None
         if session.status != SessionStatus.GENERATING:
             return False, None
-        cars = {
-            int(doc.id): doc.to_dict() for doc in cars_collection.stream(transaction=transaction)
-        }
-        if any(cars.get(v, {}).get("status") not in FINAL for v in session.selected_vehicle_ids):
+        cars = report_store.car_documents(settings, session_key, transaction=transaction)
+        if not all(v in cars and cars[v].is_final for v in session.selected_vehicle_ids):
             return False, None
         done = session.model_copy(
             update={
@@ -122,9 +153,10 @@ def finish_if_done(settings: Settings, session_key: str) -> bool:
                 "updated_at": datetime.now(UTC),
             }
         )
-        transaction.set(reference, done.model_dump(mode="python"))
+        transaction.set(reference, sessions.session_document(done))
         return True, done
 
+    finished: bool
     finished, session = complete(firestore_client().transaction())
     if session is not None:
         _write_delivery_record(settings, session)
@@ -133,35 +165,32 @@ def finish_if_done(settings: Settings, session_key: str) -> bool:
 
 
 def _write_delivery_record(settings: Settings, session: sessions.OrderSession) -> None:
-    """``{order_id}/delivery.json``: what was delivered per car, and the Tesla calls it cost."""
     cars = report_store.car_documents(settings, session.session_key)
-    record = {
-        "order_id": session.order_id,
-        "completed_at": datetime.now(UTC).isoformat(),
-        "cars": [
-            {
-                "vehicle_id": vehicle.id,
-                "vin": mask_vin(vehicle.vin),
-                "status": cars.get(vehicle.id, {}).get("status"),
-                "reason": cars.get(vehicle.id, {}).get("reason"),
-                "modules": cars.get(vehicle.id, {}).get("modules"),
-                "tesla_calls": cars.get(vehicle.id, {}).get("tesla_calls", []),
-                "tesla_cost_micro_usd": cars.get(vehicle.id, {}).get("tesla_cost_micro_usd", 0),
-            }
-            for vehicle in session.selected_vehicles
-        ],
-        "order_tesla_calls": report_store.artifact_reference(
-            settings, session.session_key, "charging_history"
+    history, _ = report_store.history_artifact(settings, session.session_key)
+    delivered = []
+    for vehicle in session.selected_vehicles:
+        car = cars.get(vehicle.id)
+        delivered.append(
+            report_store.DeliveredCar(
+                vehicle_id=vehicle.id,
+                vin=mask_vin(vehicle.vin),
+                status=car.status if car else None,
+                reason=car.reason if car else None,
+                modules=car.modules if car else None,
+                tesla_calls=car.tesla_calls if car else [],
+                tesla_cost_micro_usd=car.tesla_cost_micro_usd if car else 0,
+            )
         )
-        .get()
-        .to_dict()
-        or {},
-    }
-    report_store.write_blob_once(
+    report_store.write_delivery_record(
         settings,
-        f"{session.order_id}/delivery.json",
-        json.dumps(record, indent=2, default=str).encode(),
-        "application/json",
+        report_store.DeliveryRecord(
+            order_id=session.order_id,
+            completed_at=datetime.now(UTC).isoformat(),
+            cars=delivered,
+            order_tesla_calls=(
+                history.model_dump(mode="python", exclude_unset=True) if history else {}
+            ),
+        ),
     )
 
 

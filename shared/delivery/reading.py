@@ -13,6 +13,7 @@ from typing import Any
 from shared.cars.vehicles import mask_vin, model_name, model_year
 from shared.delivery import report_store
 from shared.delivery.models import CarReportStatus, ReportsResponse
+from shared.delivery.report_store import CarStatus
 from shared.orders import order_state, sessions
 from shared.platform import errors
 from shared.platform.settings import Settings
@@ -25,9 +26,9 @@ def reports_of(settings: Settings, session_id: str, *, api_prefix: str) -> Repor
     reports: dict[str, dict[str, Any]] = {}
     views = []
     for vehicle in session.selected_vehicles:
-        car = cars.get(vehicle.id, {})
-        if car.get("json_path"):
-            report = report_store.load_report_json(settings, car["json_path"])
+        car = cars.get(vehicle.id)
+        if car is not None and car.json_path:
+            report = report_store.load_report_json(settings, car.json_path)
             if report is not None:
                 reports[str(vehicle.id)] = report
         views.append(
@@ -37,10 +38,10 @@ def reports_of(settings: Settings, session_id: str, *, api_prefix: str) -> Repor
                 display_name=vehicle.display_name,
                 model=model_name(vehicle.vin, vehicle.car_type),
                 year=model_year(vehicle.vin),
-                status=str(car.get("status", "pending")),
-                reason=car.get("reason"),
+                status=(car.status if car else CarStatus.PENDING).value,
+                reason=car.reason if car else None,
                 pdf_url=f"{api_prefix}/tesla/report/{{session_id}}/pdf/{vehicle.id}"
-                if car.get("pdf_path")
+                if car is not None and car.pdf_path
                 else None,
             )
         )
@@ -53,8 +54,8 @@ def pdf_of(settings: Settings, session_id: str, vehicle_id: str) -> tuple[bytes,
     order_state.apply("read_reports", session.status)
     if not vehicle_id.isdigit() or int(vehicle_id) not in session.selected_vehicle_ids:
         raise errors.NotFound("No such car in this order.")
-    car = report_store.car_documents(settings, session.session_key).get(int(vehicle_id), {})
-    pdf = report_store.load_pdf(settings, car["pdf_path"]) if car.get("pdf_path") else None
+    car = report_store.car_documents(settings, session.session_key).get(int(vehicle_id))
+    pdf = report_store.load_pdf(settings, car.pdf_path) if car and car.pdf_path else None
     if pdf is None:
         raise errors.NotFound("This car's PDF is not ready yet.")
     vehicle = session.vehicle_by_id(int(vehicle_id))

@@ -14,13 +14,19 @@ import contextlib
 import json
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from shared.platform.clients import firestore_client, storage_client
 from shared.platform.settings import Settings
 
+if TYPE_CHECKING:
+    from google.cloud.firestore import CollectionReference, DocumentReference, Transaction
+
 CAR_REPORTS = "car_reports"
 ARTIFACTS = "artifacts"
+CHARGING_HISTORY = "charging_history"  # the order's one account-level fetch (an artifact)
 
 
 class CarStatus(StrEnum):
@@ -35,48 +41,164 @@ class CarStatus(StrEnum):
 FINAL = frozenset({CarStatus.COMPLETE, CarStatus.PARTIAL, CarStatus.FAILED})
 
 
-def session_reference(settings: Settings, session_key: str) -> Any:
+class _Record(BaseModel):
+    # Unknown fields are dropped rather than refused: a newer writer must not break this reader.
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+class CarReport(_Record):
+    """One car's document: where its report stands. Every field has the name it always had;
+    the defaults are what a document written before that field existed means."""
+
+    vehicle_id: int
+    status: CarStatus = CarStatus.PENDING
+    attempts: int = 0  # deliveries that claimed the car
+    generation: int = 0  # of the task name; bumped to queue the car again
+    updated_at: datetime | None = None
+    expires_at: datetime | None = None  # the order's: Firestore TTL deletes the car with it
+    lease_until: datetime | None = None  # of the delivery building it now
+    json_path: str | None = None
+    pdf_path: str | None = None
+    modules: dict[str, str] | None = None  # module → ok | failed | unavailable
+    reason: str | None = None  # why partial or failed, per module
+    tesla_calls: list[dict[str, Any]] = Field(default_factory=list)  # CallRecord.as_manifest()
+    tesla_cost_micro_usd: int = 0
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in FINAL
+
+
+class CarUpdate(BaseModel):
+    """Fields to merge into a car's document; a field not given is left as it is."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    status: CarStatus
+    generation: int | None = None
+    reason: str | None = None
+    json_path: str | None = None
+    pdf_path: str | None = None
+    modules: dict[str, str] | None = None
+    tesla_calls: list[dict[str, Any]] | None = None
+    tesla_cost_micro_usd: int | None = None
+
+
+class HistoryState(StrEnum):
+    FETCHING = "fetching"  # a car holds the lease and is fetching
+    OPEN = "open"  # the holder gave the lease back (an error): the next car takes it
+    FAILED = "failed"  # fetched, and Tesla failed it: every car reports the reason
+    DONE = "done"  # stored in Cloud Storage
+
+
+class HistoryArtifact(_Record):
+    """The order's charging-history document: who fetches it, and how that ended."""
+
+    state: HistoryState
+    lease_until: datetime | None = None
+    expires_at: datetime | None = None  # the order's (TTL)
+    reason: str | None = None
+    tesla_calls: list[dict[str, Any]] = Field(default_factory=list)  # the account-level calls
+
+    def held_at(self, now: datetime) -> bool:
+        return (
+            self.state == HistoryState.FETCHING
+            and self.lease_until is not None
+            and self.lease_until > now
+        )
+
+
+class DeliveredCar(_Record):
+    vehicle_id: int
+    vin: str  # masked
+    status: CarStatus | None
+    reason: str | None
+    modules: dict[str, str] | None
+    tesla_calls: list[dict[str, Any]]
+    tesla_cost_micro_usd: int
+
+
+class DeliveryRecord(_Record):
+    """``{order_id}/delivery.json``: what was delivered per car, and the Tesla calls it cost."""
+
+    order_id: str
+    completed_at: str  # ISO 8601
+    cars: list[DeliveredCar]
+    order_tesla_calls: dict[str, Any]  # the charging-history document as stored
+
+
+def session_reference(settings: Settings, session_key: str) -> DocumentReference:
     return firestore_client().collection(settings.sessions_collection).document(session_key)
 
 
-def car_reference(settings: Settings, session_key: str, vehicle_id: int) -> Any:
-    return (
-        session_reference(settings, session_key).collection(CAR_REPORTS).document(str(vehicle_id))
-    )
+def car_reference(settings: Settings, session_key: str, vehicle_id: int) -> DocumentReference:
+    return cars_collection(settings, session_key).document(str(vehicle_id))
 
 
-def car_documents(settings: Settings, session_key: str) -> dict[int, dict[str, Any]]:
-    collection = session_reference(settings, session_key).collection(CAR_REPORTS)
-    return {int(doc.id): doc.to_dict() for doc in collection.stream()}
+def cars_collection(settings: Settings, session_key: str) -> CollectionReference:
+    return firestore_client().collection(settings.sessions_collection, session_key, CAR_REPORTS)
+
+
+def car_from_document(document: dict[str, Any]) -> CarReport:
+    return CarReport.model_validate(document)
+
+
+def car_documents(
+    settings: Settings, session_key: str, *, transaction: Transaction | None = None
+) -> dict[int, CarReport]:
+    stream = cars_collection(settings, session_key).stream(transaction=transaction)
+    return {int(doc.id): car_from_document(doc.to_dict() or {}) for doc in stream}
 
 
 def ensure_car_documents(
-    settings: Settings, session_key: str, vehicle_ids: list[int], *, expires_at: datetime
-) -> dict[int, dict[str, Any]]:
+    settings: Settings,
+    session_key: str,
+    vehicle_ids: list[int],
+    *,
+    expires_at: datetime,
+    none_yet: bool = False,
+) -> dict[int, CarReport]:
     """A pending document for each car that has none (never resets an existing one); returns
     every car's document.
 
     ``expires_at`` (the order's) lets Firestore's TTL delete the car documents with the order:
-    TTL does not delete subcollections of a deleted document by itself.
+    TTL does not delete subcollections of a deleted document by itself. ``none_yet``: the caller
+    knows no car has a document yet (it just started the order's generation), so they are
+    created in one commit without reading first; if one exists after all, the read follows.
     """
     from google.api_core.exceptions import AlreadyExists
 
+    now = datetime.now(UTC)
+
+    def fresh(vehicle_id: int) -> CarReport:
+        return CarReport(vehicle_id=vehicle_id, updated_at=now, expires_at=expires_at)
+
+    if none_yet and vehicle_ids:
+        batch = firestore_client().batch()
+        for vehicle_id in vehicle_ids:
+            batch.create(
+                car_reference(settings, session_key, vehicle_id), _car_fields(fresh(vehicle_id))
+            )
+        with contextlib.suppress(AlreadyExists):
+            batch.commit()
+            return {vehicle_id: fresh(vehicle_id) for vehicle_id in vehicle_ids}
     existing = car_documents(settings, session_key)
     for vehicle_id in vehicle_ids:
         if vehicle_id in existing:
             continue
-        fresh = {
-            "vehicle_id": vehicle_id,
-            "status": CarStatus.PENDING.value,
-            "attempts": 0,
-            "generation": 0,
-            "updated_at": datetime.now(UTC),
-            "expires_at": expires_at,
-        }
+        car = fresh(vehicle_id)
         with contextlib.suppress(AlreadyExists):  # created concurrently by another start
-            car_reference(settings, session_key, vehicle_id).create(fresh)
-        existing[vehicle_id] = fresh
+            car_reference(settings, session_key, vehicle_id).create(_car_fields(car))
+        existing[vehicle_id] = car
     return existing
+
+
+def _car_fields(car: CarReport) -> dict[str, Any]:
+    # Only what a new car has: the fields a worker sets later stay absent until then.
+    return car.model_dump(
+        mode="python",
+        include={"vehicle_id", "status", "attempts", "generation", "updated_at", "expires_at"},
+    )
 
 
 def claim_car(settings: Settings, session_key: str, vehicle_id: int, lease_s: int) -> str:
@@ -89,32 +211,91 @@ def claim_car(settings: Settings, session_key: str, vehicle_id: int, lease_s: in
     @firestore.transactional
     def claim(transaction: firestore.Transaction) -> str:
         snapshot = reference.get(transaction=transaction)
-        current = snapshot.to_dict() if snapshot.exists else {"attempts": 0, "generation": 0}
-        status = current.get("status")
-        if status in FINAL:
-            return "done"
-        lease = current.get("lease_until")
-        if status == CarStatus.RUNNING and lease is not None and lease > now:
-            return "busy"  # another delivery of the same task is working on it
-        transaction.set(
-            reference,
-            {
-                **current,
-                "vehicle_id": vehicle_id,
-                "status": CarStatus.RUNNING.value,
-                "lease_until": now + timedelta(seconds=lease_s),
-                "attempts": int(current.get("attempts", 0)) + 1,
-                "updated_at": now,
-            },
+        current = (
+            car_from_document(snapshot.to_dict() or {})
+            if snapshot.exists
+            else CarReport(vehicle_id=vehicle_id)
         )
+        if current.is_final:
+            return "done"
+        lease = current.lease_until
+        if current.status == CarStatus.RUNNING and lease is not None and lease > now:
+            return "busy"  # another delivery of the same task is working on it
+        claimed = current.model_copy(
+            update={
+                "vehicle_id": vehicle_id,
+                "status": CarStatus.RUNNING,
+                "lease_until": now + timedelta(seconds=lease_s),
+                "attempts": current.attempts + 1,
+                "updated_at": now,
+            }
+        )
+        transaction.set(reference, claimed.model_dump(mode="python"))
         return "claimed"
 
-    return claim(firestore_client().transaction())
+    outcome: str = claim(firestore_client().transaction())
+    return outcome
 
 
-def update_car(settings: Settings, session_key: str, vehicle_id: int, **fields: Any) -> None:
+def update_car(settings: Settings, session_key: str, vehicle_id: int, change: CarUpdate) -> None:
     car_reference(settings, session_key, vehicle_id).set(
-        {**fields, "lease_until": None, "updated_at": datetime.now(UTC)}, merge=True
+        {
+            **change.model_dump(mode="python", exclude_unset=True),
+            "lease_until": None,
+            "updated_at": datetime.now(UTC),
+        },
+        merge=True,
+    )
+
+
+def history_artifact(
+    settings: Settings, session_key: str
+) -> tuple[HistoryArtifact | None, datetime | None]:
+    """The order's charging-history document and its update time (None, None: none yet)."""
+    snapshot = artifact_reference(settings, session_key, CHARGING_HISTORY).get()
+    if not snapshot.exists:
+        return None, None
+    return HistoryArtifact.model_validate(snapshot.to_dict()), snapshot.update_time
+
+
+def create_history_artifact(settings: Settings, session_key: str, lease: HistoryArtifact) -> bool:
+    """False when another car created it first."""
+    from google.api_core.exceptions import AlreadyExists
+
+    reference = artifact_reference(settings, session_key, CHARGING_HISTORY)
+    try:
+        reference.create(lease.model_dump(mode="python", exclude_unset=True))
+    except AlreadyExists:
+        return False
+    return True
+
+
+def replace_history_lease(
+    settings: Settings, session_key: str, lease: HistoryArtifact, update_time: datetime
+) -> bool:
+    """Take the lease over if the document is still as read at ``update_time``."""
+    from google.api_core.exceptions import FailedPrecondition
+
+    reference = artifact_reference(settings, session_key, CHARGING_HISTORY)
+    option = firestore_client().write_option(last_update_time=update_time)
+    try:
+        reference.update(lease.model_dump(mode="python", exclude_unset=True), option=option)
+    except FailedPrecondition:
+        return False
+    return True
+
+
+def end_history_lease(settings: Settings, session_key: str, ended: HistoryArtifact) -> None:
+    """Merge how the fetch ended (the fields set on ``ended``) and release the lease."""
+    artifact_reference(settings, session_key, CHARGING_HISTORY).set(
+        {**ended.model_dump(mode="python", exclude_unset=True), "lease_until": None}, merge=True
+    )
+
+
+def write_delivery_record(settings: Settings, record: DeliveryRecord) -> bool:
+    body = json.dumps(record.model_dump(mode="python"), indent=2, default=str)
+    return write_blob_once(
+        settings, f"{record.order_id}/delivery.json", body.encode(), "application/json"
     )
 
 
@@ -142,7 +323,8 @@ def load_report_json(settings: Settings, path: str) -> dict[str, Any] | None:
     blob = _blob(settings, path)
     if not blob.exists():
         return None
-    return json.loads(blob.download_as_bytes())
+    loaded: dict[str, Any] = json.loads(blob.download_as_bytes())
+    return loaded
 
 
 def blob_exists(settings: Settings, path: str) -> bool:
@@ -164,8 +346,9 @@ def load_charging_history(settings: Settings, order_id: str) -> dict[str, Any] |
     return load_report_json(settings, f"{order_id}/charging_history.json")
 
 
-def artifact_reference(settings: Settings, session_key: str, name: str) -> Any:
-    return session_reference(settings, session_key).collection(ARTIFACTS).document(name)
+def artifact_reference(settings: Settings, session_key: str, name: str) -> DocumentReference:
+    collection = firestore_client().collection(settings.sessions_collection, session_key, ARTIFACTS)
+    return collection.document(name)
 
 
 def write_blob_once(settings: Settings, path: str, body: bytes, content_type: str) -> bool:

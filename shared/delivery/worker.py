@@ -20,16 +20,26 @@ import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 
 from shared.cars.connection import Connection
 from shared.cars.vehicles import VehicleRecord
 from shared.delivery import generation, report_store
-from shared.delivery.report_store import CarStatus
+from shared.delivery.report_store import CarStatus, CarUpdate, HistoryArtifact, HistoryState
 from shared.orders import order_state, sessions
 from shared.orders.order_state import SessionStatus
 from shared.platform import errors
 from shared.platform.settings import Settings
+from shared.product.catalog import Package
+
+if TYPE_CHECKING:
+    from shared.reports.model import VehicleReport
+    from shared.reports.normalise import ModuleResult
+    from shared.tesla.calls import CallLog
+    from shared.tesla.fetch import FetchPolicy, ModuleFailure
+    from shared.tesla.fleet import FleetClient
+
+    ChargingHistory = dict[str, list[dict]] | ModuleFailure  # by VIN, or why not fetched
 
 logger = logging.getLogger(__name__)
 
@@ -60,14 +70,14 @@ def build_car_report(settings: Settings, session_key: str, vehicle_id: int) -> s
     try:
         outcome = _build(settings, session, vehicle)
     except ReconnectNeeded:
-        report_store.update_car(
-            settings, session_key, vehicle_id,
-            status=CarStatus.WAITING_RECONNECT.value, reason="Tesla connection expired",
-        )  # fmt: skip
+        waiting = CarUpdate(status=CarStatus.WAITING_RECONNECT, reason="Tesla connection expired")
+        report_store.update_car(settings, session_key, vehicle_id, waiting)
         return "reconnect_required"
     except Exception:
         # Give the car back so the retry (or the WUI's generate) can take it at once.
-        report_store.update_car(settings, session_key, vehicle_id, status=CarStatus.PENDING.value)
+        report_store.update_car(
+            settings, session_key, vehicle_id, CarUpdate(status=CarStatus.PENDING)
+        )
         raise
     generation.finish_if_done(settings, session_key)
     return outcome
@@ -79,7 +89,8 @@ def _build(settings: Settings, session: sessions.OrderSession, vehicle: VehicleR
     from shared.tesla.calls import CallLog
     from shared.tesla.fetch import TokenExpired, fetch_vehicle_modules
 
-    modules = [str(module) for module in package_modules(session.selected_package or "basic")]
+    package = session.selected_package or Package.BASIC
+    modules = [str(module) for module in package_modules(package)]
     own_modules = [module for module in modules if module != "charging_history"]
     calls = CallLog()
     for attempt in (1, 2):
@@ -112,7 +123,7 @@ def _build(settings: Settings, session: sessions.OrderSession, vehicle: VehicleR
 
     report = build_report(
         vehicle=vehicle.model_dump(),
-        package=session.selected_package or "basic",
+        package=package,
         modules=results,
         language=session.language,
         generated_at=datetime.now(UTC),
@@ -127,13 +138,15 @@ def _build(settings: Settings, session: sessions.OrderSession, vehicle: VehicleR
         settings,
         session.session_key,
         vehicle.id,
-        status=report.status.value,
-        json_path=json_path,
-        pdf_path=pdf_path,
-        modules={name: result.outcome for name, result in results.items()},
-        reason="; ".join(reasons)[:1000] or None,
-        tesla_calls=[call.as_manifest() for call in calls.for_vin(vehicle.vin)],
-        tesla_cost_micro_usd=summary.cost_micro_usd,
+        CarUpdate(
+            status=CarStatus(report.status.value),
+            json_path=json_path,
+            pdf_path=pdf_path,
+            modules={name: result.outcome for name, result in results.items()},
+            reason="; ".join(reasons)[:1000] or None,
+            tesla_calls=[call.as_manifest() for call in calls.for_vin(vehicle.vin)],
+            tesla_cost_micro_usd=summary.cost_micro_usd,
+        ),
     )
     logger.info(
         "car report built",
@@ -149,7 +162,7 @@ def _build(settings: Settings, session: sessions.OrderSession, vehicle: VehicleR
     return report.status.value
 
 
-def _history_of_car(by_vin: Any, vin: str) -> Any:
+def _history_of_car(by_vin: ChargingHistory, vin: str) -> ModuleResult:
     from shared.reports.normalise import ModuleResult
     from shared.tesla.fetch import ModuleFailure
 
@@ -158,7 +171,7 @@ def _history_of_car(by_vin: Any, vin: str) -> Any:
     return ModuleResult.ok(by_vin.get(vin, []))
 
 
-def _render(report: Any, session: sessions.OrderSession) -> bytes | None:
+def _render(report: VehicleReport, session: sessions.OrderSession) -> bytes | None:
     from shared.reports.pdf import OrderSummary, render_pdf
 
     try:
@@ -166,7 +179,7 @@ def _render(report: Any, session: sessions.OrderSession) -> bytes | None:
             report,
             order=OrderSummary(
                 order_id=session.order_id,
-                package=session.selected_package or "basic",
+                package=session.selected_package or Package.BASIC,
                 ordered_at=session.paid_at or session.created_at,
                 vehicle_count=len(session.selected_vehicle_ids),
             ),
@@ -177,7 +190,7 @@ def _render(report: Any, session: sessions.OrderSession) -> bytes | None:
         return None
 
 
-def _client(settings: Settings, session: sessions.OrderSession) -> Any:
+def _client(settings: Settings, session: sessions.OrderSession) -> FleetClient:
     from shared.tesla.connect import tesla_http
     from shared.tesla.fleet import FleetClient
 
@@ -185,15 +198,15 @@ def _client(settings: Settings, session: sessions.OrderSession) -> Any:
     return FleetClient(settings, tesla_http(), access_token=access, region=session.region)
 
 
-def _policy(settings: Settings) -> Any:
+def _policy(settings: Settings) -> FetchPolicy:
     from shared.tesla.fetch import FetchPolicy
 
     return FetchPolicy(wake_timeout_s=settings.tesla_wake_timeout_s)
 
 
 def _order_charging_history(
-    settings: Settings, session: sessions.OrderSession, client: Any, calls: Any
-) -> Any:
+    settings: Settings, session: sessions.OrderSession, client: FleetClient, calls: CallLog
+) -> ChargingHistory:
     """The order's charging history by VIN: fetched once per order, shared by its cars.
 
     The first car to create the lease document fetches; the others poll it with plain reads.
@@ -201,60 +214,73 @@ def _order_charging_history(
     hold each other's locks (the emulator's pessimistic mode made cars wait ~10 s). A lease
     left by a crashed worker is taken over with a precondition on the document's update time.
     """
-    from google.api_core.exceptions import AlreadyExists, FailedPrecondition
+    stored = _stored_history_or_lease(settings, session)
+    if stored is not None:
+        return stored
+    return _fetch_order_history(settings, session, client, calls)
 
-    from shared.platform.clients import firestore_client
-    from shared.tesla.fetch import ModuleFailure, fetch_charging_history
 
-    reference = report_store.artifact_reference(settings, session.session_key, "charging_history")
+def _stored_history_or_lease(
+    settings: Settings, session: sessions.OrderSession
+) -> dict[str, list[dict]] | None:
+    """The history another car stored, or None once this car holds the lease to fetch it."""
     deadline = time.monotonic() + HISTORY_WAIT_S
-
-    def lease() -> dict[str, Any]:
-        return {
-            "state": "fetching",
-            "lease_until": datetime.now(UTC) + timedelta(seconds=HISTORY_LEASE_S),
-            "expires_at": session.expires_at,  # TTL: goes with the order
-        }
-
     while True:
-        snapshot = reference.get()
-        current = snapshot.to_dict() or {}
-        until = current.get("lease_until")
-        if current.get("state") == "done":
+        artifact, update_time = report_store.history_artifact(settings, session.session_key)
+        if artifact is not None and artifact.state == HistoryState.DONE:
             stored = report_store.load_charging_history(settings, session.order_id)
             if stored is not None:
                 return stored
-        elif not snapshot.exists:
-            try:
-                reference.create(lease())
-                break
-            except AlreadyExists:
-                pass  # another car was first: wait for it
-        elif not (current.get("state") == "fetching" and until and until > datetime.now(UTC)):
-            # Open, failed, or a stale lease: take it over unless someone else just did.
-            try:
-                option = firestore_client().write_option(last_update_time=snapshot.update_time)
-                reference.update(lease(), option=option)
-                break
-            except FailedPrecondition:
-                pass
+        elif _take_history_lease(settings, session, artifact, update_time):
+            return None
         if time.monotonic() > deadline:
             raise Retryable("The order's charging history is still being fetched.")
         time.sleep(0.1)
 
+
+def _take_history_lease(
+    settings: Settings,
+    session: sessions.OrderSession,
+    artifact: HistoryArtifact | None,
+    update_time: datetime | None,
+) -> bool:
+    now = datetime.now(UTC)
+    lease = HistoryArtifact(
+        state=HistoryState.FETCHING,
+        lease_until=now + timedelta(seconds=HISTORY_LEASE_S),
+        expires_at=session.expires_at,  # TTL: goes with the order
+    )
+    if artifact is None or update_time is None:
+        # False: another car was first; wait for it.
+        return report_store.create_history_artifact(settings, session.session_key, lease)
+    if artifact.held_at(now):
+        return False
+    # Open, failed, or a stale lease: take it over unless someone else just did.
+    return report_store.replace_history_lease(settings, session.session_key, lease, update_time)
+
+
+def _fetch_order_history(
+    settings: Settings, session: sessions.OrderSession, client: FleetClient, calls: CallLog
+) -> ChargingHistory:
+    """Fetch under the lease, store the result, and say how it ended in the lease document."""
+    from shared.tesla.fetch import ModuleFailure, fetch_charging_history
+
+    key = session.session_key
     vins = [vehicle.vin for vehicle in session.selected_vehicles]
     try:
         result = fetch_charging_history(client, vins=vins, policy=_policy(settings), calls=calls)
     except BaseException:
         # Hand the lease back at once (an expired token, a crash): the retry takes it again.
-        reference.set({"state": "open", "lease_until": None}, merge=True)
+        report_store.end_history_lease(settings, key, HistoryArtifact(state=HistoryState.OPEN))
         raise
-    order_calls = [call.as_manifest() for call in calls.for_vin(None)]
     if isinstance(result, ModuleFailure):
-        reference.set({"state": "failed", "reason": result.reason, "lease_until": None}, merge=True)
+        failed = HistoryArtifact(state=HistoryState.FAILED, reason=result.reason)
+        report_store.end_history_lease(settings, key, failed)
         return result
     report_store.save_charging_history(settings, session.order_id, result)
-    reference.set({"state": "done", "lease_until": None, "tesla_calls": order_calls}, merge=True)
+    order_calls = [call.as_manifest() for call in calls.for_vin(None)]
+    done = HistoryArtifact(state=HistoryState.DONE, tesla_calls=order_calls)
+    report_store.end_history_lease(settings, key, done)
     return result
 
 
@@ -266,22 +292,23 @@ def refresh_tokens(settings: Settings, session: sessions.OrderSession) -> sessio
 
     stale = session.tokens.access_token if session.tokens else None
     now = datetime.now(UTC)
-    already: dict[str, bool] = {}
 
-    def lock(current: sessions.OrderSession) -> sessions.OrderSession:
+    def lock(current: sessions.OrderSession) -> tuple[sessions.OrderSession, bool]:
+        """The session locked for our refresh, and whether another car refreshed already."""
         if current.tokens is None:
             raise ReconnectNeeded
         if current.tokens.access_token != stale:
-            already["fresh"] = True  # another car refreshed meanwhile: use its tokens
-            return current
+            return current, True  # another car refreshed meanwhile: use its tokens
         if current.refresh_lock_until is not None and current.refresh_lock_until > now:
             raise Retryable("A token refresh is in progress.")
-        return current.model_copy(
+        locked = current.model_copy(
             update={"refresh_lock_until": now + timedelta(seconds=REFRESH_LOCK_S)}
         )
+        return locked, False
 
-    locked = sessions.update_session_by_key(settings, session.session_key, lock, allow_expired=True)
-    if already:
+    stored, fresh = sessions.update(settings, session.session_key, lock, allow_expired=True)
+    locked = stored.session
+    if fresh:
         return locked
     _, refresh_token = sessions.open_tokens(locked)
     if not refresh_token:
@@ -305,17 +332,18 @@ def refresh_tokens(settings: Settings, session: sessions.OrderSession) -> sessio
         vehicles=(),
     )
 
-    def store(current: sessions.OrderSession) -> sessions.OrderSession:
+    sealed = sessions.seal_tokens(locked.session_key, connection)  # outside: encryption is random
+
+    def store(current: sessions.OrderSession) -> tuple[sessions.OrderSession, None]:
         # Stored before anyone uses the new access token: the old refresh token is spent.
-        return current.model_copy(
-            update={
-                "tokens": sessions.seal_tokens(current.session_key, connection),
-                "refresh_lock_until": None,
-            }
-        )
+        unlocked = current.model_copy(update={"tokens": sealed, "refresh_lock_until": None})
+        return unlocked, None
 
     logger.info("tesla token refreshed", extra={"fields": {"order_id": locked.order_id}})
-    return sessions.update_session_by_key(settings, locked.session_key, store, allow_expired=True)
+    stored, _ = sessions.update(
+        settings, locked.session_key, store, read=stored, allow_expired=True
+    )
+    return stored.session
 
 
 def _unlock(settings: Settings, session_key: str) -> None:

@@ -29,14 +29,14 @@ def receipt_path(order_id: str) -> str:
 
 
 def build_manifest(session: OrderSession) -> dict[str, Any]:
-    payment = session.payment or {}
-    quote = session.quote or {}
+    payment, quote = session.payment, session.quote
+    frozen_quote = quote.frozen() if quote else {}
     return {
         "manifest_version": MANIFEST_VERSION,
         "order_id": session.order_id,
-        "payment_id": payment.get("payment_id"),
-        "payment_method": payment.get("method"),
-        "payment_provider": payment.get("provider"),
+        "payment_id": payment.payment_id if payment else None,
+        "payment_method": payment.method if payment else None,
+        "payment_provider": payment.provider if payment else None,
         "package": session.selected_package,
         "vehicle_count": len(session.selected_vehicle_ids),
         "vehicles": [
@@ -49,11 +49,11 @@ def build_manifest(session: OrderSession) -> dict[str, Any]:
             }
             for vehicle in session.selected_vehicles
         ],
-        "amount_cents": quote.get("total_cents"),
-        "vat_cents": quote.get("vat_cents"),
-        "voucher": quote.get("voucher"),
-        "currency": quote.get("currency"),
-        "quote": {k: v for k, v in quote.items() if k != "quoted_at"},
+        "amount_cents": frozen_quote.get("total_cents"),
+        "vat_cents": frozen_quote.get("vat_cents"),
+        "voucher": frozen_quote.get("voucher"),
+        "currency": frozen_quote.get("currency"),
+        "quote": frozen_quote,
         "language": session.language,
         "created_at": (session.paid_at or session.updated_at).isoformat(),
     }
@@ -76,4 +76,5 @@ def read_manifest(settings: Settings, order_id: str) -> dict[str, Any] | None:
     blob = storage_client().bucket(settings.reports_bucket).blob(manifest_path(order_id))
     if not blob.exists():
         return None
-    return json.loads(blob.download_as_bytes())
+    manifest: dict[str, Any] = json.loads(blob.download_as_bytes())
+    return manifest

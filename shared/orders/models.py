@@ -9,6 +9,8 @@ from pydantic import Field, PositiveInt, field_validator
 from shared.platform.api_models import RequestModel, ResponseModel
 from shared.product.catalog import Package
 
+VehicleState = Literal["online", "asleep", "offline", "unknown"]
+
 
 class VehicleView(ResponseModel):
     id: int
@@ -16,7 +18,7 @@ class VehicleView(ResponseModel):
     display_name: str | None
     model: str | None = Field(description="From the car type when known, else VIN position 4.")
     year: int | None = Field(description="Model year, from VIN position 10.")
-    state: Literal["online", "asleep", "offline", "unknown"]
+    state: VehicleState
 
 
 class VehiclesResponse(ResponseModel):

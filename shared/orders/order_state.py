@@ -11,8 +11,10 @@
 A paid order whose brand token can no longer be refreshed waits in ``reconnect_required``; the
 customer connects again (no new payment) and generation resumes.
 
-Every status change of a stored session goes through ``apply`` inside a Firestore transaction;
-an action the machine does not allow is a 409 that names the current status.
+Every status change of a stored session goes through ``apply`` inside an atomic change of it
+(``shared.orders.sessions.update``, a write conditional on the copy read; completing an order, a
+transaction that reads its cars too); an action the machine does not allow is a 409 that names
+the current status.
 """
 
 from __future__ import annotations

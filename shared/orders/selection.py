@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Final
 
 from shared.cars.vehicles import mask_vin, model_name, model_year
 from shared.orders import order_state, sessions
-from shared.orders.models import SelectResponse, VehiclesResponse, VehicleView
+from shared.orders.models import SelectResponse, VehiclesResponse, VehicleState, VehicleView
+from shared.orders.records import PaymentRecord
 from shared.platform import errors
 from shared.platform.settings import Settings
+from shared.product.catalog import Package
+
+# The states the brand reported that the WUI shows as such; anything else is "unknown".
+_KNOWN_STATES: Final[dict[str, VehicleState]] = {
+    "online": "online",
+    "asleep": "asleep",
+    "offline": "offline",
+}
 
 
 def vehicles_of(settings: Settings, session_id: str) -> VehiclesResponse:
@@ -23,7 +32,7 @@ def vehicles_of(settings: Settings, session_id: str) -> VehiclesResponse:
                 display_name=vehicle.display_name,
                 model=model_name(vehicle.vin, vehicle.car_type),
                 year=model_year(vehicle.vin),
-                state=vehicle.state,  # type: ignore[arg-type]
+                state=_KNOWN_STATES.get(vehicle.state, "unknown"),
             )
             for vehicle in session.vehicles
         ]
@@ -31,28 +40,27 @@ def vehicles_of(settings: Settings, session_id: str) -> VehiclesResponse:
 
 
 def select(
-    settings: Settings, session_id: str, *, vehicle_ids: list[int], package: str
+    settings: Settings, session_id: str, *, vehicle_ids: list[int], package: Package
 ) -> SelectResponse:
     """Set the selection; a new selection voids any quote or pending payment of the old one."""
-    voided_by_this_call: dict[str, Any] = {}
+    chosen = sorted(vehicle_ids)
 
-    def choose(session: sessions.OrderSession) -> sessions.OrderSession:
-        voided_by_this_call.clear()  # Firestore may run this more than once
+    def choose(
+        session: sessions.OrderSession,
+    ) -> tuple[sessions.OrderSession, PaymentRecord | None]:
+        """The new session and the payment it voided."""
         status = order_state.apply("select", session.status)
         unknown = [vid for vid in vehicle_ids if session.vehicle_by_id(vid) is None]
         if unknown:
             raise errors.ValidationFailed(
                 [{"field": "vehicle_ids", "problem": f"not cars of this session: {unknown[:10]}"}]
             )
-        if sorted(vehicle_ids) == session.selected_vehicle_ids and package == (
-            session.selected_package
-        ):
-            return session  # the same choice again (a double click) changes nothing
-        voided_by_this_call["payment"] = session.payment
-        return session.model_copy(
+        if chosen == session.selected_vehicle_ids and package == session.selected_package:
+            return session, None  # the same choice again (a double click) changes nothing
+        changed = session.model_copy(
             update={
                 "status": status,
-                "selected_vehicle_ids": sorted(vehicle_ids),
+                "selected_vehicle_ids": chosen,
                 "selected_package": package,
                 "selection_version": session.selection_version + 1,
                 "quote": None,
@@ -60,17 +68,17 @@ def select(
                 "superseded_payment": session.payment or session.superseded_payment,
             }
         )
+        return changed, session.payment
 
-    session = sessions.update_session(settings, session_id, choose)
-    voided = voided_by_this_call.get("payment")
-    if voided and voided.get("intent_id"):
-        # Outside the transaction (a provider call): stop the old intent being paid at all.
+    stored, voided = sessions.update(settings, sessions.session_key(session_id), choose)
+    if voided is not None and voided.intent_id:
+        # Outside the write (a provider call): stop the old intent being paid at all.
         # If a payment on it is already in flight, settlement refunds it (docs/payments.md).
         from shared.gateways.facade import cancel_intent
 
-        cancel_intent(settings, voided)
+        cancel_intent(settings, provider=voided.provider, intent_id=voided.intent_id)
     return SelectResponse(
-        status=session.status.value,
-        vehicle_count=len(session.selected_vehicle_ids),
-        package=session.selected_package,  # type: ignore[arg-type]
+        status=stored.session.status.value,
+        vehicle_count=len(stored.session.selected_vehicle_ids),
+        package=stored.session.selected_package or package,
     )

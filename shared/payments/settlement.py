@@ -1,7 +1,8 @@
 """The one idempotent "mark paid" every payment path converges on, and what follows it.
 
 Stripe's webhook, PayPal's capture and webhook, and the zero-total voucher path all call
-``settle`` with what the provider confirmed. Inside one Firestore transaction it checks the
+``settle`` with what the provider confirmed. In one conditional write of the session
+(``sessions.update``: re-decided if the session changed since it was read) it checks the
 payment against the frozen quote of the session's current selection and then either moves the
 session to ``paid`` (counting the voucher redemption in the same commit) or records why not, for
 support. The same settlement twice is a no-op. Side effects — the order manifest, starting the
@@ -18,14 +19,24 @@ Policy for a payment that does not fit the order (documented in docs/payments.md
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Any
 
 from shared.orders import order_state, sessions
 from shared.orders.manifests import receipt_path, write_manifest
 from shared.orders.order_state import SessionStatus
+from shared.orders.records import (
+    REFUNDED_KINDS,
+    IssueKind,
+    PaymentIssue,
+    PaymentMethod,
+    PaymentProvider,
+    PaymentRecord,
+    PaymentState,
+    RefundState,
+)
 from shared.platform.settings import Settings
 from shared.pricing.redemptions import redemption_reference
 
@@ -35,17 +46,17 @@ logger = logging.getLogger(__name__)
 class Outcome(StrEnum):
     PAID = "paid"
     ALREADY_PAID = "already_paid"
-    AMOUNT_MISMATCH = "amount_mismatch"
-    SUPERSEDED = "superseded"
-    DUPLICATE = "duplicate"
+    AMOUNT_MISMATCH = IssueKind.AMOUNT_MISMATCH.value
+    SUPERSEDED = IssueKind.SUPERSEDED.value
+    DUPLICATE = IssueKind.DUPLICATE.value
 
 
 @dataclass(frozen=True)
 class Settlement:
     """What a provider confirmed for one payment."""
 
-    provider: str  # stripe | paypal | voucher
-    method: str | None  # stripe | googlepay | applepay | paypal | voucher; None: as chosen
+    provider: PaymentProvider
+    method: PaymentMethod | None  # None: the method chosen at create-intent (on the session)
     payment_id: str  # the provider's id of the money movement (PI, capture, voucher:…)
     intent_id: str | None  # the intent/order our create-intent made (None for vouchers)
     amount_cents: int
@@ -53,142 +64,173 @@ class Settlement:
     selection_version: int | None  # as recorded in the provider's metadata
 
 
-def settle(settings: Settings, session_key: str, payment: Settlement) -> Outcome:
-    """Apply a confirmed payment to its order exactly once; returns what happened."""
+@dataclass(frozen=True)
+class Settled:
+    outcome: Outcome
+    session: sessions.OrderSession  # as this call last wrote or read it
+
+
+def settle(
+    settings: Settings,
+    session_key: str,
+    payment: Settlement,
+    *,
+    read: sessions.Stored | None = None,
+    prepare: Callable[[sessions.OrderSession], sessions.OrderSession] | None = None,
+) -> Settled:
+    """Apply a confirmed payment to its order exactly once; returns what happened.
+
+    ``read`` is the session the caller already holds; ``prepare`` is a pure change written in
+    the same commit before the payment is checked (the voucher path freezes its quote so).
+    """
     now = datetime.now(UTC)
-    outcome: dict[str, Outcome] = {}
 
-    def apply(session: sessions.OrderSession, transaction: Any) -> sessions.OrderSession:
-        result, changed = _decide(settings, session, payment, now, transaction)
-        outcome["value"] = result
-        return changed
+    def decide(session: sessions.OrderSession) -> tuple[sessions.OrderSession, Outcome]:
+        return _decide(settings, prepare(session) if prepare else session, payment, now)
 
-    session = sessions.update_session_by_key(
-        settings, session_key, apply, now=now, allow_expired=True, with_transaction=True
+    def redemptions(
+        session: sessions.OrderSession, outcome: Outcome
+    ) -> Sequence[sessions.AlsoWrite]:
+        return _redemption_counted(settings, session, outcome)
+
+    stored, result = sessions.update(
+        settings, session_key, decide, read=read, now=now, allow_expired=True, also=redemptions
     )
-    result = outcome["value"]
     logger.info(
         "payment settled: %s",
         result.value,
-        extra={"fields": {"order_id": session.order_id, "provider": payment.provider}},
+        extra={"fields": {"order_id": stored.session.order_id, "provider": payment.provider}},
     )
     if result in (Outcome.PAID, Outcome.ALREADY_PAID):
-        after_paid(settings, session)
+        stored = after_paid(settings, stored)
     elif result in (Outcome.SUPERSEDED, Outcome.DUPLICATE):
-        _refund(settings, session, payment)
-    return result
+        stored = _refund(settings, stored, payment)
+    return Settled(result, stored.session)
 
 
 def _decide(
-    settings: Settings,
-    session: sessions.OrderSession,
-    payment: Settlement,
-    now: datetime,
-    transaction: Any,
-) -> tuple[Outcome, sessions.OrderSession]:
-    current = session.payment or {}
+    settings: Settings, session: sessions.OrderSession, payment: Settlement, now: datetime
+) -> tuple[sessions.OrderSession, Outcome]:
+    current = session.payment
     if session.status in (SessionStatus.PAID, SessionStatus.GENERATING, SessionStatus.COMPLETE):
-        if current.get("payment_id") == payment.payment_id:
-            return Outcome.ALREADY_PAID, session
-        return Outcome.DUPLICATE, _with_issue(session, "duplicate", payment, now)
+        if current is not None and current.payment_id == payment.payment_id:
+            return session, Outcome.ALREADY_PAID
+        return _with_issue(session, IssueKind.DUPLICATE, payment, now), Outcome.DUPLICATE
 
-    quote = session.quote or {}
+    quote = session.quote
     same_order = (
         session.status == SessionStatus.VEHICLES_SELECTED
-        and quote.get("selection_version") == session.selection_version
+        and quote is not None
+        and quote.selection_version == session.selection_version
         and payment.selection_version in (None, session.selection_version)
-        and (payment.intent_id is None or current.get("intent_id") == payment.intent_id)
-    )
-    if not same_order:
-        return Outcome.SUPERSEDED, _with_issue(session, "superseded", payment, now)
-    if payment.amount_cents != quote.get("total_cents") or payment.currency != quote.get(
-        "currency"
-    ):
-        return Outcome.AMOUNT_MISMATCH, _with_issue(session, "amount_mismatch", payment, now)
-
-    status = order_state.apply("pay", session.status)
-    voucher = quote.get("voucher") or {}
-    if voucher.get("code"):
-        from google.cloud import firestore
-
-        # Counted in the same commit that marks the order paid: no two buyers share a last use.
-        transaction.set(
-            redemption_reference(settings, voucher["code"]),
-            {"count": firestore.Increment(1)},
-            merge=True,
+        and (
+            payment.intent_id is None
+            or (current is not None and current.intent_id == payment.intent_id)
         )
-    paid = session.model_copy(
+    )
+    if quote is None or not same_order:
+        return _with_issue(session, IssueKind.SUPERSEDED, payment, now), Outcome.SUPERSEDED
+    if payment.amount_cents != quote.total_cents or payment.currency != quote.currency:
+        issue = _with_issue(session, IssueKind.AMOUNT_MISMATCH, payment, now)
+        return issue, Outcome.AMOUNT_MISMATCH
+
+    paid = PaymentRecord.model_validate(
+        {
+            **(current.model_dump() if current else {}),
+            "state": PaymentState.PAID,
+            "provider": payment.provider,
+            "method": payment.method or (current.method if current else None) or payment.provider,
+            "payment_id": payment.payment_id,
+            "intent_id": payment.intent_id,
+            "amount_cents": payment.amount_cents,
+            "currency": payment.currency,
+        }
+    )
+    changed = session.model_copy(
         update={
-            "status": status,
+            "status": order_state.apply("pay", session.status),
             "paid_at": now,
             "expires_at": max(
                 session.expires_at, now + timedelta(seconds=settings.paid_session_ttl_s)
             ),
-            "payment": {
-                **current,
-                "state": "paid",
-                "provider": payment.provider,
-                "method": payment.method or current.get("method") or payment.provider,
-                "payment_id": payment.payment_id,
-                "intent_id": payment.intent_id,
-                "amount_cents": payment.amount_cents,
-                "currency": payment.currency,
-            },
+            "payment": paid,
         }
     )
-    return Outcome.PAID, paid
+    return changed, Outcome.PAID
+
+
+def _redemption_counted(
+    settings: Settings, session: sessions.OrderSession, outcome: Outcome
+) -> list[sessions.AlsoWrite]:
+    """The voucher's redemption, counted in the commit that marks the order paid: no two buyers
+    share a last use."""
+    code = session.quote.voucher_code if session.quote else None
+    if outcome != Outcome.PAID or not code:
+        return []
+    from google.cloud import firestore
+
+    return [
+        sessions.AlsoWrite(redemption_reference(settings, code), {"count": firestore.Increment(1)})
+    ]
 
 
 def _with_issue(
-    session: sessions.OrderSession, kind: str, payment: Settlement, now: datetime
+    session: sessions.OrderSession, kind: IssueKind, payment: Settlement, now: datetime
 ) -> sessions.OrderSession:
     if any(
-        issue["kind"] == kind and issue["payment_id"] == payment.payment_id
+        issue.kind == kind and issue.payment_id == payment.payment_id
         for issue in session.payment_issues
     ):
         return session  # already recorded by an earlier delivery
-    issue = {
-        "kind": kind,
-        "provider": payment.provider,
-        "payment_id": payment.payment_id,
-        "intent_id": payment.intent_id,
-        "amount_cents": payment.amount_cents,
-        "currency": payment.currency,
-        "recorded_at": now,
-        "refund": "pending" if kind in ("superseded", "duplicate") else None,
-    }
+    issue = PaymentIssue(
+        kind=kind,
+        provider=payment.provider,
+        payment_id=payment.payment_id,
+        intent_id=payment.intent_id,
+        amount_cents=payment.amount_cents,
+        currency=payment.currency,
+        recorded_at=now,
+        refund=RefundState.PENDING.value if kind in REFUNDED_KINDS else None,
+    )
     logger.warning(
-        "payment needs support: %s", kind, extra={"fields": {"order_id": session.order_id}}
+        "payment needs support: %s", kind.value, extra={"fields": {"order_id": session.order_id}}
     )
     return session.model_copy(update={"payment_issues": [*session.payment_issues, issue]})
 
 
-def _refund(settings: Settings, session: sessions.OrderSession, payment: Settlement) -> None:
+def _refund(settings: Settings, stored: sessions.Stored, payment: Settlement) -> sessions.Stored:
     """Refund a payment the order cannot use. Stripe automatically; PayPal via support."""
     if payment.provider != "stripe" or payment.intent_id is None:
-        return
+        return stored
     from shared.gateways import stripe_gateway
 
     refund_id = stripe_gateway.refund_intent(
         settings, payment.intent_id, idempotency_key=f"refund:{payment.intent_id}"
     )
 
-    def mark_refunded(current: sessions.OrderSession) -> sessions.OrderSession:
+    def mark_refunded(current: sessions.OrderSession) -> tuple[sessions.OrderSession, None]:
         issues = [
-            {**issue, "refund": refund_id} if issue["payment_id"] == payment.payment_id else issue
+            issue.model_copy(update={"refund": refund_id})
+            if issue.payment_id == payment.payment_id
+            else issue
             for issue in current.payment_issues
         ]
-        return current.model_copy(update={"payment_issues": issues})
+        return current.model_copy(update={"payment_issues": issues}), None
 
-    sessions.update_session_by_key(settings, session.session_key, mark_refunded, allow_expired=True)
+    stored, _ = sessions.update(
+        settings, stored.session.session_key, mark_refunded, read=stored, allow_expired=True
+    )
+    return stored
 
 
-def after_paid(settings: Settings, session: sessions.OrderSession) -> None:
-    """Everything a paid order needs next; safe to run again on every delivery."""
+def after_paid(settings: Settings, stored: sessions.Stored) -> sessions.Stored:
+    """Everything a paid order needs next; safe to run again on every delivery. Returns the
+    session as last written (reports started)."""
+    session = stored.session
     if write_manifest(settings, session):
         logger.info("order manifest written", extra={"fields": {"order_id": session.order_id}})
     write_receipt(settings, session)
-    start_reports(settings, session)
+    return start_reports(settings, stored)
 
 
 def write_receipt(settings: Settings, session: sessions.OrderSession) -> None:
@@ -206,8 +248,8 @@ def write_receipt(settings: Settings, session: sessions.OrderSession) -> None:
     report_store.write_blob_once(settings, receipt_path(session.order_id), pdf, "application/pdf")
 
 
-def start_reports(settings: Settings, session: sessions.OrderSession) -> None:
+def start_reports(settings: Settings, stored: sessions.Stored) -> sessions.Stored:
     """Start report generation for a paid order (fanned out per car: ``shared.delivery``)."""
     from shared.delivery import generation
 
-    generation.start(settings, session.session_key)
+    return generation.start(settings, stored.session.session_key, read=stored).stored

@@ -15,13 +15,18 @@ import json
 import logging
 import secrets
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 
 from shared.orders import sessions
+from shared.orders.order_state import SessionStatus
+from shared.orders.records import PaymentState
 from shared.payments import settlement
 from shared.platform import errors
 from shared.platform.clients import firestore_client
 from shared.platform.settings import Settings
+
+if TYPE_CHECKING:
+    from shared.gateways.paypal_gateway import PayPalCapture
 
 logger = logging.getLogger(__name__)
 
@@ -68,13 +73,13 @@ def _settle_stripe_intent(settings: Settings, intent_id: str) -> str:
     intent = stripe_gateway.retrieve_intent(settings, intent_id)  # the truth, not the event
     if intent.status != "succeeded":
         return f"not_succeeded:{intent.status}"
-    key = _order_key(settings, intent.metadata.get("order_id"))
-    if key is None:
+    read = _order(settings, intent.metadata.get("order_id"))
+    if read is None:
         return _orphan("stripe", intent.id, intent.metadata.get("order_id"))
     version = intent.metadata.get("selection_version", "")
     return settlement.settle(
         settings,
-        key,
+        read.session.session_key,
         settlement.Settlement(
             provider="stripe",
             method=None,  # the method the buyer chose is on the session's payment
@@ -84,27 +89,32 @@ def _settle_stripe_intent(settings: Settings, intent_id: str) -> str:
             currency=intent.currency,
             selection_version=int(version) if version.isdigit() else None,
         ),
-    ).value
+        read=read,
+    ).outcome.value
 
 
 def _record_stripe_failure(settings: Settings, intent_id: str) -> str:
     from shared.gateways import stripe_gateway
 
     intent = stripe_gateway.retrieve_intent(settings, intent_id)
-    key = _order_key(settings, intent.metadata.get("order_id"))
-    if key is None:
+    read = _order(settings, intent.metadata.get("order_id"))
+    if read is None:
         return _orphan("stripe", intent.id, intent.metadata.get("order_id"))
+    now = datetime.now(UTC)
 
-    def note_failure(session: sessions.OrderSession) -> sessions.OrderSession:
-        payment = session.payment or {}
-        if payment.get("intent_id") != intent.id or payment.get("state") != "pending":
-            return session  # an old intent, or already paid: nothing to note
+    def note_failure(session: sessions.OrderSession) -> tuple[sessions.OrderSession, None]:
+        payment = session.payment
+        if (
+            payment is None
+            or payment.intent_id != intent.id
+            or payment.state != PaymentState.PENDING
+        ):
+            return session, None  # an old intent, or already paid: nothing to note
         # The intent stays usable: the buyer may retry with another card on the same intent.
-        return session.model_copy(
-            update={"payment": {**payment, "last_failure_at": datetime.now(UTC)}}
-        )
+        noted = payment.model_copy(update={"last_failure_at": now})
+        return session.model_copy(update={"payment": noted}), None
 
-    sessions.update_session_by_key(settings, key, note_failure, allow_expired=True)
+    sessions.update(settings, read.session.session_key, note_failure, read=read, allow_expired=True)
     return "payment_failed_recorded"
 
 
@@ -119,19 +129,19 @@ def capture_paypal(settings: Settings, session_id: str) -> tuple[str, str]:
     """
     from shared.gateways import paypal_gateway
 
-    session = sessions.load_session(settings, session_id)
-    payment = session.payment or {}
-    if session.status.value != "vehicles_selected":
+    read = sessions.load(settings, session_id)
+    session, payment = read.session, read.session.payment
+    if session.status != SessionStatus.VEHICLES_SELECTED:
         return session.status.value, "already_settled"
-    if payment.get("provider") != "paypal" or not payment.get("intent_id"):
+    if payment is None or payment.provider != "paypal" or not payment.intent_id:
         raise errors.Conflict("There is no PayPal payment to capture.", session.status.value)
     try:
         # A fresh request id per call: PayPal replays a failed capture for a reused id, and a
         # capture whose answer was lost is found again through ORDER_ALREADY_CAPTURED.
         capture = paypal_gateway.capture_order(
             settings,
-            payment["intent_id"],
-            request_id=f"capture:{payment['intent_id']}:{secrets.token_hex(4)}",
+            payment.intent_id,
+            request_id=f"capture:{payment.intent_id}:{secrets.token_hex(4)}",
         )
     except paypal_gateway.CaptureDeclined as declined:
         logger.info("paypal capture declined: %s", declined)
@@ -140,8 +150,12 @@ def capture_paypal(settings: Settings, session_id: str) -> tuple[str, str]:
             session.status.value,
             reason="payment_declined",
         ) from None
-    outcome = _settle_paypal_capture(settings, capture)
-    return sessions.load_session(settings, session_id).status.value, outcome
+    # The capture names this order (custom_id): settle it on the session already read.
+    ours = read if capture.custom_id == session.order_id else None
+    settled = _settle_paypal_capture(settings, capture, read=ours)
+    if isinstance(settled, settlement.Settled):
+        return settled.session.status.value, settled.outcome.value
+    return sessions.load_session(settings, session_id).status.value, settled
 
 
 def handle_paypal_event(settings: Settings, headers: dict[str, str], payload: bytes) -> str:
@@ -158,22 +172,26 @@ def handle_paypal_event(settings: Settings, headers: dict[str, str], payload: by
         return "duplicate"
     if event_type == "PAYMENT.CAPTURE.COMPLETED":
         capture = paypal_gateway.capture_from_resource(event.get("resource") or {})
-        outcome = _settle_paypal_capture(settings, capture)
+        settled = _settle_paypal_capture(settings, capture)
+        outcome = settled if isinstance(settled, str) else settled.outcome.value
     else:
         outcome = "ignored"
     _mark_processed("paypal", event_id, event_type, outcome)
     return outcome
 
 
-def _settle_paypal_capture(settings: Settings, capture: Any) -> str:
+def _settle_paypal_capture(
+    settings: Settings, capture: PayPalCapture, *, read: sessions.Stored | None = None
+) -> settlement.Settled | str:
+    """The settlement, or why there was none (a capture not completed, an unknown order)."""
     if capture.status != "COMPLETED":
         return f"not_completed:{capture.status}"
-    key = _order_key(settings, capture.custom_id)
-    if key is None:
+    read = read or _order(settings, capture.custom_id)
+    if read is None:
         return _orphan("paypal", capture.id, capture.custom_id)
     return settlement.settle(
         settings,
-        key,
+        read.session.session_key,
         settlement.Settlement(
             provider="paypal",
             method="paypal",
@@ -183,7 +201,8 @@ def _settle_paypal_capture(settings: Settings, capture: Any) -> str:
             currency=capture.currency,
             selection_version=_version_of_invoice(capture.invoice_id),
         ),
-    ).value
+        read=read,
+    )
 
 
 def _version_of_invoice(invoice_id: str | None) -> int | None:
@@ -195,10 +214,11 @@ def _version_of_invoice(invoice_id: str | None) -> int | None:
 # ── Shared ─────────────────────────────────────────────────────────────────────────────────────
 
 
-def _order_key(settings: Settings, order_id: str | None) -> str | None:
+def _order(settings: Settings, order_id: str | None) -> sessions.Stored | None:
+    """The session of an order id from a provider's metadata (the query returns it whole)."""
     if not order_id or not order_id.startswith("ord_") or len(order_id) > 64:
         return None
-    return sessions.find_session_key_by_order_id(settings, order_id)
+    return sessions.find_by_order_id(settings, order_id)
 
 
 def _orphan(provider: str, payment_id: str, order_id: str | None) -> str:

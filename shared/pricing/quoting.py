@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
-from typing import Any
 
 from shared.orders import order_state, sessions
+from shared.orders.records import QuoteRecord
 from shared.platform import errors, rate_limits
 from shared.platform.settings import Settings
 from shared.pricing.models import CatalogResponse, QuoteResponse, VoucherValidateResponse
-from shared.pricing.quotes import build_quote
+from shared.pricing.quotes import Quote, build_quote
 from shared.pricing.redemptions import redemptions_used
 from shared.pricing.responses import build_catalog, voucher_validation_response
 from shared.pricing.vouchers import (
@@ -58,8 +58,39 @@ def quote_session(
     client_ip: str,
     now: datetime | None = None,
 ) -> QuoteResponse:
+    """``POST /pricing/quote``: price the session's selection and store it as the quote to pay."""
     now = now or datetime.now(UTC)
-    session = sessions.load_session(settings, session_id, now=now)
+    read = sessions.load(settings, session_id, now=now)
+    quote = price(settings, read.session, voucher_code=voucher_code, client_ip=client_ip, now=now)
+    record = quote_record(quote, read.session.selection_version, now)
+
+    def store(current: sessions.OrderSession) -> tuple[sessions.OrderSession, None]:
+        order_state.apply("quote", current.status)
+        if current.selection_version != record.selection_version:
+            raise errors.Conflict(
+                "The selection changed while quoting; ask for a new quote.",
+                current_status=current.status.value,
+            )
+        return current.model_copy(update={"quote": kept_or_new(current.quote, record)}), None
+
+    sessions.update(settings, read.session.session_key, store, read=read, now=now)
+    return quote.to_response()
+
+
+def price(
+    settings: Settings,
+    session: sessions.OrderSession,
+    *,
+    voucher_code: str | None,
+    client_ip: str,
+    now: datetime,
+    guessing: bool = True,
+) -> Quote:
+    """The quote for the session's own selection, with ``voucher_code`` if it is valid now.
+
+    ``guessing`` False is for a code the session already holds in its quote (create-intent
+    re-prices with it): no guess to cap, so the failure counters are not read first.
+    """
     order_state.apply("quote", session.status)
     voucher = None
     if voucher_code:
@@ -69,34 +100,36 @@ def quote_session(
             package=session.selected_package,
             caps={_SESSION_FAILURES: session.session_key, _IP_FAILURES: client_ip},
             now=now,
+            check_caps=guessing,
         )
     assert session.selected_package is not None  # guaranteed by status vehicles_selected
-    quote = build_quote(
+    return build_quote(
         session.selected_package,
         len(session.selected_vehicle_ids),
         voucher,
         vat_rate_percent=settings.vat_rate_percent,
         currency=settings.currency,
     )
-    record: dict[str, Any] = {
-        **quote.to_record(),
-        "selection_version": session.selection_version,
-        "quoted_at": now,
-    }
 
-    def store(current: sessions.OrderSession) -> sessions.OrderSession:
-        order_state.apply("quote", current.status)
-        if current.selection_version != session.selection_version:
-            raise errors.Conflict(
-                "The selection changed while quoting; ask for a new quote.",
-                current_status=current.status.value,
-            )
-        if current.quote and {**current.quote, "quoted_at": now} == record:
-            return current  # the same quote again: nothing to write
-        return current.model_copy(update={"quote": record})
 
-    sessions.update_session(settings, session_id, store, now=now)
-    return quote.to_response()
+def requote(
+    settings: Settings, session: sessions.OrderSession, *, client_ip: str, now: datetime
+) -> Quote:
+    """The session's quote recomputed now, from its selection and its stored voucher code."""
+    code = session.quote.voucher_code if session.quote else None
+    return price(settings, session, voucher_code=code, client_ip=client_ip, now=now, guessing=False)
+
+
+def quote_record(quote: Quote, selection_version: int, now: datetime) -> QuoteRecord:
+    """The session's record of ``quote`` (``Quote.to_record`` + the selection it priced)."""
+    return QuoteRecord.model_validate(
+        {**quote.to_record(), "selection_version": selection_version, "quoted_at": now}
+    )
+
+
+def kept_or_new(stored: QuoteRecord | None, record: QuoteRecord) -> QuoteRecord:
+    """The stored quote when it says the same (keeps its time: nothing to write), else the new."""
+    return stored if stored is not None and stored.same_terms(record) else record
 
 
 def validate_voucher(
@@ -120,13 +153,14 @@ def _accepted_voucher(
     package: str | None,
     caps: dict[str, str],
     now: datetime,
+    check_caps: bool = True,
 ) -> Voucher:
     limits = {
         _SESSION_FAILURES: settings.voucher_failures_per_session,
         _IP_FAILURES: settings.voucher_failures_per_ip,
     }
     window_s = settings.voucher_failure_window_s
-    for name, client in caps.items():
+    for name, client in caps.items() if check_caps else ():
         rate_limits.refuse_if_used_up(
             settings, name=name, client=client, limit=limits[name], window_s=window_s, now=now
         )

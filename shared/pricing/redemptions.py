@@ -1,8 +1,8 @@
 """How often each voucher has been redeemed: counted in Firestore when an order is paid.
 
 Quoting reads the count (a code at its limit is refused before payment); payment increments it
-inside the same transaction that marks the order paid, so two last buyers cannot both get the
-final redemption.
+in the same commit that marks the order paid (conditional on the session as read), so a payment
+is counted exactly once.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ import pytest
 
 from shared.orders import sessions
 from shared.orders.order_state import SessionStatus
+from shared.orders.records import PaymentRecord, PaymentState
 from shared.platform.settings import get_settings
 
 
@@ -61,11 +62,23 @@ def test_same_selection_twice_changes_nothing(browser, family):
 def test_new_selection_voids_the_quote_and_pending_payment(browser, family):
     car = _cars(browser, family)[0]["id"]
     _select(browser, family, {"vehicle_ids": [car], "package": "pro"})
-    _force(family, quote={"total_cents": 1999}, payment={"intent_id": "pi_123", "state": "pending"})
+    assert (
+        browser.gateway.post("/api/v1/pricing/quote", json={"session_id": family}).status_code
+        == 200
+    )
+    pending = PaymentRecord(
+        state=PaymentState.PENDING,
+        provider="paypal",  # nothing to cancel at a provider: an unapproved PayPal order expires
+        method="paypal",
+        amount_cents=1999,
+        currency="EUR",
+        intent_id="PAYPAL-ORDER-123",
+    )
+    _force(family, payment=pending)
     _select(browser, family, {"vehicle_ids": [car], "package": "basic"})
     stored = sessions.load_session(get_settings(), family)
     assert stored.quote is None and stored.payment is None
-    assert stored.superseded_payment == {"intent_id": "pi_123", "state": "pending"}
+    assert stored.superseded_payment == pending
 
 
 @pytest.mark.parametrize(

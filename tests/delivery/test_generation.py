@@ -143,11 +143,12 @@ def test_a_car_that_stays_asleep_gives_a_partial_report_with_the_reason(
     cars = report_store.car_documents(get_settings(), session.session_key)
     by_vin = {v.vin: cars[v.id] for v in session.selected_vehicles}
     sleeper = by_vin[FAMILY_MODEL_Y]
-    assert sleeper["status"] == "partial"  # what could be read without the car awake
-    assert sleeper["modules"]["vehicle_data"] == "unavailable"
-    assert sleeper["modules"]["warranty"] == "ok" and sleeper["modules"]["charging_history"] == "ok"
-    assert "asleep" in sleeper["reason"]
-    assert by_vin[FAMILY_MODEL_3]["status"] == "complete"
+    assert sleeper.status == "partial"  # what could be read without the car awake
+    assert sleeper.modules is not None and sleeper.reason is not None
+    assert sleeper.modules["vehicle_data"] == "unavailable"
+    assert sleeper.modules["warranty"] == "ok" and sleeper.modules["charging_history"] == "ok"
+    assert "asleep" in sleeper.reason
+    assert by_vin[FAMILY_MODEL_3].status == "complete"
     report = order.gateway.get(f"/api/v1/tesla/report/{order.session_id}").json
     car = next(v for v in report["vehicles"] if v["vin"].startswith(FAMILY_MODEL_Y[:13]))
     assert car["status"] == "partial" and "asleep" in car["reason"]
@@ -160,7 +161,7 @@ def test_expired_access_token_is_refreshed(order, fast_tesla):
     assert order.create_intent().json["status"] == "paid"
     session = wait_for_status(order, "complete")
     cars = report_store.car_documents(get_settings(), session.session_key)
-    assert {car["status"] for car in cars.values()} == {"complete"}
+    assert {car.status for car in cars.values()} == {"complete"}
 
 
 def test_revoked_refresh_token_needs_a_reconnect_then_completes_without_paying(order, fast_tesla):
@@ -183,7 +184,7 @@ def test_rate_limits_and_server_errors_are_ridden_out(order, fast_tesla):
     pay_free(order, "solo", "pro")
     session = wait_for_status(order, "complete")
     cars = report_store.car_documents(get_settings(), session.session_key)
-    assert {car["status"] for car in cars.values()} == {"complete"}
+    assert {car.status for car in cars.values()} == {"complete"}
 
 
 def test_reports_before_payment_are_409(order):

@@ -45,9 +45,10 @@ def test_approve_and_capture_pays_once(paypal_order, paypal):
     # The capture webhook arrived too (inline delivery) and changed nothing.
     session = order.session()
     assert session.status.value in PAID_OR_LATER
-    assert session.payment["provider"] == "paypal" and session.payment["method"] == "paypal"
+    assert session.payment is not None
+    assert session.payment.provider == "paypal" and session.payment.method == "paypal"
     manifest = read_manifest(get_settings(), session.order_id)
-    assert manifest["payment_id"] == session.payment["payment_id"]
+    assert manifest["payment_id"] == session.payment.payment_id
     again = _capture(order).json
     assert again["status"] in PAID_OR_LATER and again["outcome"] == "already_settled"
 

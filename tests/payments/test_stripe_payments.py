@@ -11,6 +11,7 @@ import stripe
 
 from shared.orders.manifests import manifest_path, read_manifest
 from shared.orders.order_state import SessionStatus
+from shared.orders.records import IssueKind, RefundState
 from shared.platform.settings import get_settings
 from tests.payments.conftest import PAID_OR_LATER
 
@@ -63,8 +64,9 @@ def test_card_payment_marks_the_order_paid_once_with_one_manifest(order):
     paid = order.wait_for(
         lambda s: s.status.value in PAID_OR_LATER
     )  # localstripe's real signed webhook
-    assert paid.payment["payment_id"] == intent_id
-    assert paid.payment["amount_cents"] == 2999
+    assert paid.payment is not None
+    assert paid.payment.payment_id == intent_id
+    assert paid.payment.amount_cents == 2999
     assert paid.expires_at > paid.created_at.replace(year=paid.created_at.year) and (
         (paid.expires_at - paid.paid_at).days >= 13
     )
@@ -135,7 +137,8 @@ def test_zero_total_is_paid_without_a_provider(order):
     }
     session = order.session()
     assert session.status.value in PAID_OR_LATER and session.language == "fi"
-    assert session.payment["payment_id"].startswith("voucher:")
+    assert session.payment is not None and session.payment.payment_id
+    assert session.payment.payment_id.startswith("voucher:")
     redemptions = order.browser.gateway  # noqa: F841 - readability
     from shared.pricing.redemptions import redemptions_used
 
@@ -195,7 +198,7 @@ def test_amount_different_from_the_quote_is_recorded_not_paid(order):
     session = order.wait_for(lambda s: s.payment_issues)
     assert session.status == SessionStatus.VEHICLES_SELECTED
     (issue,) = session.payment_issues
-    assert issue["kind"] in ("amount_mismatch", "superseded")
+    assert issue.kind in (IssueKind.AMOUNT_MISMATCH, IssueKind.SUPERSEDED)
     assert _manifest(order) is None
 
 
@@ -252,13 +255,13 @@ def test_selection_changed_while_the_payment_is_in_flight_is_refunded_not_applie
     session = order.wait_for(
         lambda s: (
             s.status.value in PAID_OR_LATER
-            or (s.payment_issues and s.payment_issues[0]["refund"] != "pending")
+            or (s.payment_issues and s.payment_issues[0].refund_state == RefundState.REFUNDED)
         )
     )
     assert session.status == SessionStatus.VEHICLES_SELECTED
     (issue,) = session.payment_issues
-    assert issue["kind"] == "superseded"
-    assert issue["refund"].startswith("re_")
+    assert issue.kind == IssueKind.SUPERSEDED
+    assert issue.refund_id is not None and issue.refund_id.startswith("re_")
     refunds = requests.get(
         f"{order.stripe_api}/v1/refunds", auth=("sk_test_local", ""), timeout=10
     ).json()["data"]

@@ -82,7 +82,8 @@ def test_roadmap_worked_example(browser, firestore_db):
     launch = _quote(browser, session_id, "LAUNCH10").json
     assert (launch["total_cents"], launch["vat_cents"]) == (2699, 548)
     stored = sessions.load_session(get_settings(), session_id).quote
-    assert stored["total_cents"] == 2699 and stored["selection_version"] == 1
+    assert stored is not None
+    assert stored.total_cents == 2699 and stored.selection_version == 1
 
 
 def test_quote_follows_a_new_selection(browser):
