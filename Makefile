@@ -25,7 +25,7 @@ test-fast: $(STAMP)
 	$(PY) -m pytest -m pure -q
 
 ## Static checks: lint + format, import contracts (layers, pure core), types.
-check: lint contracts
+check: lint contracts typecheck
 
 lint: $(STAMP)
 	$(PY) -m ruff check .

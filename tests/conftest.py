@@ -3,13 +3,26 @@
 Only tests that ask for a fixture pay for what it starts. ``app_env`` points the functions'
 settings at the emulators and the Tesla simulator; ``function_client`` and ``gateway`` call the
 functions the way functions-framework and the public entry do.
+
+Every test gets one tier marker at collection (``pytest -m pure`` for the fast loop):
+
+- ``system``: in a system folder (tests/dev, tests/localcloud), or its test function, a fixture it
+  uses or a helper of theirs in the same module spawns a process (``subprocess``, ``os.system``…);
+- ``integration``: its fixture closure reaches a service fixture, i.e. one of tests/fixtures/
+  (emulators, simulators, webhook servers), directly or through any fixture that depends on one;
+  or it (or a fixture or helper of its module) uses what ``SERVICE_MODULES`` define;
+- ``pure``: everything else. An explicit tier marker on a test is kept as written.
 """
 
 from __future__ import annotations
 
+import ast
+import functools
+import inspect
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import Any, NamedTuple
 
 import pytest
 from flask.testing import FlaskClient
@@ -26,7 +39,8 @@ from tests.fixtures.paypal_sim import PayPalSimulator
 from tests.fixtures.tesla_sim import *  # noqa: F403
 from tests.fixtures.tesla_sim import TeslaSimulator
 
-ENTRY_MODULE = str(Path(__file__).resolve().parent.parent / "main.py")
+TESTS_ROOT = Path(__file__).resolve().parent
+ENTRY_MODULE = str(TESTS_ROOT.parent / "main.py")
 
 # The simulators' and gateway's per-request werkzeug lines would repeat what our own access log
 # says, and background deliveries would print them between tests.
@@ -138,3 +152,153 @@ def seen_secrets() -> Iterator[SecretsLedger]:
     if ledger.values:
         assert capture.lines, "no log line was captured: the check would prove nothing"
     assert not leaked, f"{len(leaked)} secret(s) appeared in the logs"
+
+
+# --- test tiers ---------------------------------------------------------------------------------
+
+TIERS = ("pure", "integration", "system")
+SYSTEM_FOLDERS = frozenset({"dev", "localcloud"})  # tests/<folder>: they start whole stacks
+# Fixtures defined here start a service (emulator, simulator, HTTP server); any fixture depending on
+# one is in the same test's closure, so the closure alone tells whether a test needs a service.
+SERVICE_FIXTURE_PACKAGE = "tests.fixtures."
+# What these modules define starts a service or talks to one; a test (or a fixture or helper of its
+# module) that uses it without a service fixture still needs the service.
+SERVICE_MODULES = ("dev.localcloud", "dev.serving", "simulators.cloud_tasks.emulator")
+SPAWNING_MODULES = frozenset({"subprocess", "multiprocessing"})
+SPAWNING_OS_CALLS = frozenset({"system", "popen", "fork", "posix_spawn", "posix_spawnp"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if not any(item.get_closest_marker(tier) for tier in TIERS):
+            item.add_marker(_tier(item))
+
+
+def _tier(item: pytest.Item) -> str:
+    if not isinstance(item, pytest.Function):
+        return "pure"
+    path = item.path.resolve()
+    in_system_folder = (
+        path.is_relative_to(TESTS_ROOT) and path.relative_to(TESTS_ROOT).parts[0] in SYSTEM_FOLDERS
+    )
+    fixture_funcs = list(_fixture_functions(item))
+    uses = [_uses(func) for func in [item.function, *fixture_funcs]]
+    if in_system_folder or any(use.spawns for use in uses):
+        return "system"
+    if any(use.service for use in uses) or any(
+        func.__module__.startswith(SERVICE_FIXTURE_PACKAGE) for func in fixture_funcs
+    ):
+        return "integration"
+    return "pure"
+
+
+def _fixture_functions(item: pytest.Function) -> Iterable[Callable[..., Any]]:
+    """The functions of every fixture in the item's closure (``fixturenames`` is transitive)."""
+    for name in item.fixturenames:
+        definitions = item._fixtureinfo.name2fixturedefs.get(name)
+        if definitions:  # pseudo-fixtures such as ``request`` have none
+            yield definitions[-1].func
+
+
+class _Uses(NamedTuple):
+    spawns: bool  # starts a process
+    service: bool  # uses what SERVICE_MODULES define
+
+
+def _uses(func: Callable[..., Any]) -> _Uses:
+    """What a function of a test module, or a function of that module it calls, makes use of.
+
+    Library code (dev/, simulators/, tests/fixtures/) is not read: the fixture or the test that
+    uses it is judged by that use.
+    """
+    func = inspect.unwrap(func)
+    try:
+        path = Path(inspect.getsourcefile(func) or "").resolve()
+    except TypeError:  # built-in
+        return _Uses(spawns=False, service=False)
+    if not path.is_relative_to(TESTS_ROOT / "fixtures") and path.is_relative_to(TESTS_ROOT):
+        names, imported, os_spawn = _referenced_names(path, func.__qualname__)
+        spawning = _module_index(path)[1]
+        service = any(module.startswith(SERVICE_MODULES) for module in imported) or any(
+            _defined_in_service_module(func.__globals__.get(name)) for name in names
+        )
+        return _Uses(spawns=os_spawn or bool(names & spawning), service=service)
+    return _Uses(spawns=False, service=False)
+
+
+def _defined_in_service_module(value: object) -> bool:
+    module = getattr(value, "__module__", None)
+    return isinstance(module, str) and module.startswith(SERVICE_MODULES)
+
+
+def _referenced_names(path: Path, qualname: str) -> tuple[set[str], set[str], bool]:
+    """Names used by the function and, transitively, by the module's functions it names; the
+    modules those import from inside their bodies; whether any calls a spawning ``os`` function."""
+    definitions = _module_index(path)[0]
+    pending, seen = [qualname], set()
+    names: set[str] = set()
+    imported: set[str] = set()
+    os_spawn = False
+    while pending:
+        name = pending.pop()
+        node = definitions.get(name)
+        if node is None or name in seen:
+            continue
+        seen.add(name)
+        for child in ast.walk(node):
+            if isinstance(child, ast.Name):
+                names.add(child.id)
+                pending.append(child.id)  # a module-level helper (anything else: not found)
+            elif isinstance(child, ast.Attribute):
+                os_spawn = os_spawn or _is_spawning_os_call(child)
+            elif isinstance(child, ast.ImportFrom) and child.module:
+                imported.add(child.module)
+            elif isinstance(child, ast.Import):
+                imported.update(alias.name for alias in child.names)
+    return names, imported, os_spawn
+
+
+def _is_spawning_os_call(node: ast.Attribute) -> bool:
+    return (
+        isinstance(node.value, ast.Name)
+        and node.value.id == "os"
+        and (node.attr in SPAWNING_OS_CALLS or node.attr.startswith(("exec", "spawn")))
+    )
+
+
+FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
+
+
+@functools.cache
+def _module_index(path: Path) -> tuple[dict[str, FunctionNode], frozenset[str]]:
+    """A test module's functions by qualified name, and the names it binds to spawning APIs."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    return _functions_by_qualname(tree), _spawning_names(tree)
+
+
+def _functions_by_qualname(tree: ast.Module) -> dict[str, FunctionNode]:
+    definitions: dict[str, FunctionNode] = {}
+    for node in tree.body:
+        if isinstance(node, FunctionNode):
+            definitions[node.name] = node
+        elif isinstance(node, ast.ClassDef):
+            for member in node.body:
+                if isinstance(member, FunctionNode):
+                    definitions[f"{node.name}.{member.name}"] = member
+    return definitions
+
+
+def _spawning_names(tree: ast.Module) -> frozenset[str]:
+    """``subprocess`` (or its alias) and names imported from the spawning modules."""
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                top = alias.name.split(".")[0]
+                if top in SPAWNING_MODULES:
+                    names.add(alias.asname or top)
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in (
+            SPAWNING_MODULES
+        ):
+            names.update(alias.asname or alias.name for alias in node.names)
+    return frozenset(names)

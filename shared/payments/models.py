@@ -6,15 +6,14 @@ from typing import Literal
 
 from pydantic import Field
 
+from shared.orders.records import CheckoutMethod, PaymentMethod, PaymentProvider
 from shared.platform.api_models import RequestModel, ResponseModel, SessionId
 from shared.product.languages import ReportLanguage
-
-PaymentMethod = Literal["stripe", "googlepay", "applepay", "paypal"]
 
 
 class CreateIntentRequest(RequestModel):
     session_id: SessionId
-    method: PaymentMethod
+    method: CheckoutMethod
     language: ReportLanguage | None = Field(
         default=None, description="Language of the PDF reports (English when not given)."
     )
@@ -35,8 +34,8 @@ class CreateIntentResponse(ResponseModel):
     status: Literal["requires_payment", "paid"] = Field(
         description="`paid` when the total is zero (a 100 % voucher): nothing to pay."
     )
-    provider: Literal["stripe", "paypal", "voucher"]
-    method: Literal["stripe", "googlepay", "applepay", "paypal", "voucher"]
+    provider: PaymentProvider
+    method: PaymentMethod
     amount_cents: int
     currency: str
     stripe: StripeCheckout | None = None

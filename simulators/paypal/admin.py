@@ -12,6 +12,8 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 
+from simulators.routing import Routes
+
 from .config import DELIVERY_MODES, IDEMPOTENCY_MISMATCH_MODES, RUNTIME_SETTINGS
 from .errors import PayPalError
 from .events import dispatch, new_delivery, send
@@ -26,7 +28,7 @@ from .notifications import check_webhook_url
 from .pipeline import Pipeline
 from .representations import capture_resource
 from .responses import json_response
-from .state import Delivery, SimulatorState, Webhook
+from .state import Delivery, SimulatorState, WebhookEvent
 
 
 def _body() -> dict[str, Any]:
@@ -42,49 +44,53 @@ def _not_found(what: str) -> Response:
     return json_response({"error": f"no such {what}"}, 404)
 
 
-def create_admin_blueprint(state: SimulatorState, pipeline: Pipeline) -> Blueprint:
-    blueprint = Blueprint("paypal_admin", __name__, url_prefix="/admin")
+routes = Routes()
 
-    @blueprint.post("/reset")
-    def reset() -> Response:
-        pipeline.worker.reset()  # queued background deliveries from before are dropped
-        state.reset()
-        return json_response({"reset": True, "now": state.clock.now()})
+
+class AdminApi:
+    """The /admin handlers over one simulator's state and pipeline."""
+
+    def __init__(self, state: SimulatorState, pipeline: Pipeline) -> None:
+        self.state = state
+        self.pipeline = pipeline
+
+    @routes.post("/reset")
+    def reset(self) -> Response:
+        self.pipeline.worker.reset()  # queued background deliveries from before are dropped
+        self.state.reset()
+        return json_response({"reset": True, "now": self.state.clock.now()})
 
     # --- clock and settings ---------------------------------------------------------------------
-    def clock_view() -> dict[str, Any]:
-        return {
-            "now": state.clock.now(),
-            "offset_seconds": state.clock.offset_seconds,
-            "frozen": state.clock.frozen,
-        }
+    def clock_view(self) -> dict[str, Any]:
+        clock = self.state.clock
+        return {"now": clock.now(), "offset_seconds": clock.offset_seconds, "frozen": clock.frozen}
 
-    @blueprint.get("/clock")
-    def clock() -> Response:
-        return json_response(clock_view())
+    @routes.get("/clock")
+    def clock(self) -> Response:
+        return json_response(self.clock_view())
 
-    @blueprint.post("/clock")
-    def clock_update() -> Response:
+    @routes.post("/clock")
+    def clock_update(self) -> Response:
         body = _body()
         try:
             if "freeze" in body:
-                state.clock.set_frozen(bool(body["freeze"]))
+                self.state.clock.set_frozen(bool(body["freeze"]))
             if "advance_seconds" in body:
-                state.clock.advance(float(body["advance_seconds"]))
+                self.state.clock.advance(float(body["advance_seconds"]))
         except (TypeError, ValueError) as error:
             return _bad_request(str(error))
-        pipeline.housekeeping()  # expiries and due webhook retries happen "now"
-        return json_response(clock_view())
+        self.pipeline.housekeeping()  # expiries and due webhook retries happen "now"
+        return json_response(self.clock_view())
 
-    def settings_view() -> dict[str, Any]:
-        return {name: getattr(state.settings, name) for name in RUNTIME_SETTINGS}
+    def settings_view(self) -> dict[str, Any]:
+        return {name: getattr(self.state.settings, name) for name in RUNTIME_SETTINGS}
 
-    @blueprint.get("/settings")
-    def settings() -> Response:
-        return json_response(settings_view())
+    @routes.get("/settings")
+    def settings(self) -> Response:
+        return json_response(self.settings_view())
 
-    @blueprint.post("/settings")
-    def settings_update() -> Response:
+    @routes.post("/settings")
+    def settings_update(self) -> Response:
         body = _body()
         unknown = sorted(set(body) - set(RUNTIME_SETTINGS))
         if unknown:
@@ -94,28 +100,30 @@ def create_admin_blueprint(state: SimulatorState, pipeline: Pipeline) -> Bluepri
         mismatch = body.get("idempotency_mismatch", IDEMPOTENCY_MISMATCH_MODES[0])
         if mismatch not in IDEMPOTENCY_MISMATCH_MODES:
             return _bad_request(f"idempotency_mismatch must be one of {IDEMPOTENCY_MISMATCH_MODES}")
-        with state.lock:
+        with self.state.lock:
             for name, value in body.items():
-                setattr(state.settings, name, value)
-            return json_response(settings_view())
+                setattr(self.state.settings, name, value)
+            return json_response(self.settings_view())
 
     # --- orders and captures --------------------------------------------------------------------
-    @blueprint.get("/orders")
-    def orders() -> Response:
+    @routes.get("/orders")
+    def orders(self) -> Response:
+        state = self.state
         with state.lock:
             return json_response(
                 {"orders": [describe_order(state, order) for order in state.orders.values()]}
             )
 
-    @blueprint.get("/orders/<order_id>")
-    def order(order_id: str) -> Response:
-        with state.lock:
-            found = state.orders.get(order_id)
+    @routes.get("/orders/<order_id>")
+    def order(self, order_id: str) -> Response:
+        with self.state.lock:
+            found = self.state.orders.get(order_id)
             if found is None:
                 return _not_found("order")
-            return json_response(describe_order(state, found))
+            return json_response(describe_order(self.state, found))
 
-    def order_transition(order_id: str, action: str) -> Response:
+    def order_transition(self, order_id: str, action: str) -> Response:
+        state = self.state
         deliveries: list[Delivery] = []
         with state.lock:
             found = state.orders.get(order_id)
@@ -136,22 +144,23 @@ def create_admin_blueprint(state: SimulatorState, pipeline: Pipeline) -> Bluepri
             body["redirect_url"] = (
                 None if action == "void" else redirect_target(found, approved=action == "approve")
             )
-        pipeline.send(deliveries)
+        self.pipeline.send(deliveries)
         return json_response(body)
 
-    @blueprint.post("/orders/<order_id>/approve")
-    def order_approve(order_id: str) -> Response:
-        return order_transition(order_id, "approve")
+    @routes.post("/orders/<order_id>/approve")
+    def order_approve(self, order_id: str) -> Response:
+        return self.order_transition(order_id, "approve")
 
-    @blueprint.post("/orders/<order_id>/cancel")
-    def order_cancel(order_id: str) -> Response:
-        return order_transition(order_id, "cancel")
+    @routes.post("/orders/<order_id>/cancel")
+    def order_cancel(self, order_id: str) -> Response:
+        return self.order_transition(order_id, "cancel")
 
-    @blueprint.post("/orders/<order_id>/void")
-    def order_void(order_id: str) -> Response:
-        return order_transition(order_id, "void")
+    @routes.post("/orders/<order_id>/void")
+    def order_void(self, order_id: str) -> Response:
+        return self.order_transition(order_id, "void")
 
-    def capture_resolution(capture_id: str, complete: bool) -> Response:
+    def capture_resolution(self, capture_id: str, complete: bool) -> Response:
+        state = self.state
         with state.lock:
             try:
                 deliveries = resolve_pending_capture(state, capture_id, complete)
@@ -160,77 +169,76 @@ def create_admin_blueprint(state: SimulatorState, pipeline: Pipeline) -> Bluepri
             except ValueError as error:
                 return json_response({"error": str(error)}, 409)
             body = capture_resource(state, state.captures[capture_id])
-        pipeline.send(deliveries)
+        self.pipeline.send(deliveries)
         return json_response(body)
 
-    @blueprint.post("/captures/<capture_id>/complete")
-    def capture_complete(capture_id: str) -> Response:
-        return capture_resolution(capture_id, complete=True)
+    @routes.post("/captures/<capture_id>/complete")
+    def capture_complete(self, capture_id: str) -> Response:
+        return self.capture_resolution(capture_id, complete=True)
 
-    @blueprint.post("/captures/<capture_id>/deny")
-    def capture_deny(capture_id: str) -> Response:
-        return capture_resolution(capture_id, complete=False)
+    @routes.post("/captures/<capture_id>/deny")
+    def capture_deny(self, capture_id: str) -> Response:
+        return self.capture_resolution(capture_id, complete=False)
 
-    @blueprint.get("/capture-outcomes")
-    def capture_outcomes() -> Response:
-        return json_response({"capture_outcomes": state.capture_outcomes.describe()})
+    @routes.get("/capture-outcomes")
+    def capture_outcomes(self) -> Response:
+        return json_response({"capture_outcomes": self.state.capture_outcomes.describe()})
 
-    @blueprint.post("/capture-outcomes")
-    def capture_outcome_add() -> Response:
+    @routes.post("/capture-outcomes")
+    def capture_outcome_add(self) -> Response:
         try:
-            rule = state.capture_outcomes.add(_body())
+            rule = self.state.capture_outcomes.add(_body())
         except (TypeError, ValueError) as error:
             return _bad_request(str(error))
         return json_response(asdict(rule), 201)
 
-    @blueprint.delete("/capture-outcomes")
-    def capture_outcomes_clear() -> Response:
-        state.capture_outcomes.clear()
+    @routes.delete("/capture-outcomes")
+    def capture_outcomes_clear(self) -> Response:
+        self.state.capture_outcomes.clear()
         return json_response({"capture_outcomes": []})
 
     # --- faults and tokens ----------------------------------------------------------------------
-    @blueprint.get("/faults")
-    def faults() -> Response:
-        return json_response({"faults": state.faults.describe()})
+    @routes.get("/faults")
+    def faults(self) -> Response:
+        return json_response({"faults": self.state.faults.describe()})
 
-    @blueprint.post("/faults")
-    def fault_add() -> Response:
+    @routes.post("/faults")
+    def fault_add(self) -> Response:
+        state = self.state
         try:
             rule = state.faults.add(_body(), state.settings.max_injected_latency_seconds)
         except (TypeError, ValueError) as error:
             return _bad_request(str(error))
         return json_response(asdict(rule), 201)
 
-    @blueprint.delete("/faults")
-    def faults_clear() -> Response:
-        state.faults.clear()
+    @routes.delete("/faults")
+    def faults_clear(self) -> Response:
+        self.state.faults.clear()
         return json_response({"faults": []})
 
-    @blueprint.delete("/faults/<int:rule_id>")
-    def fault_remove(rule_id: int) -> Response:
-        if not state.faults.remove(rule_id):
+    @routes.delete("/faults/<int:rule_id>")
+    def fault_remove(self, rule_id: int) -> Response:
+        if not self.state.faults.remove(rule_id):
             return _not_found("fault")
         return json_response({"removed": rule_id})
 
-    @blueprint.post("/tokens/expire")
-    def tokens_expire() -> Response:
-        with state.lock:
-            for token in state.tokens.values():
+    @routes.post("/tokens/expire")
+    def tokens_expire(self) -> Response:
+        with self.state.lock:
+            for token in self.state.tokens.values():
                 token.revoked = True
-            return json_response({"expired_access_tokens": len(state.tokens)})
+            return json_response({"expired_access_tokens": len(self.state.tokens)})
 
     # --- webhooks, events, deliveries -----------------------------------------------------------
-    def webhook_view(webhook: Webhook) -> dict[str, Any]:
-        return asdict(webhook)
+    @routes.get("/webhooks")
+    def webhooks(self) -> Response:
+        with self.state.lock:
+            return json_response({"webhooks": [asdict(w) for w in self.state.webhooks.values()]})
 
-    @blueprint.get("/webhooks")
-    def webhooks() -> Response:
-        with state.lock:
-            return json_response({"webhooks": [webhook_view(w) for w in state.webhooks.values()]})
-
-    @blueprint.post("/webhooks")
-    def webhook_add_url() -> Response:
+    @routes.post("/webhooks")
+    def webhook_add_url(self) -> Response:
         """Point a webhook (default WH-LOCAL) at one more URL."""
+        state = self.state
         body = _body()
         try:
             url = check_webhook_url(body.get("url"))
@@ -242,47 +250,47 @@ def create_admin_blueprint(state: SimulatorState, pipeline: Pipeline) -> Bluepri
                 return _not_found("webhook")
             if url not in webhook.urls:
                 webhook.urls.append(url)
-            return json_response(webhook_view(webhook))
+            return json_response(asdict(webhook))
 
-    @blueprint.delete("/webhooks/<webhook_id>/urls")
-    def webhook_clear_urls(webhook_id: str) -> Response:
-        with state.lock:
-            webhook = state.webhooks.get(webhook_id)
+    @routes.delete("/webhooks/<webhook_id>/urls")
+    def webhook_clear_urls(self, webhook_id: str) -> Response:
+        with self.state.lock:
+            webhook = self.state.webhooks.get(webhook_id)
             if webhook is None:
                 return _not_found("webhook")
             webhook.urls.clear()
-            return json_response(webhook_view(webhook))
+            return json_response(asdict(webhook))
 
-    @blueprint.get("/events")
-    def events() -> Response:
+    @routes.get("/events")
+    def events(self) -> Response:
         event_type = request.args.get("event_type")
         order_id = request.args.get("order_id")
-        with state.lock:
+        with self.state.lock:
             found = [
                 event.body
-                for event in state.events.values()
+                for event in self.state.events.values()
                 if (event_type is None or event.event_type == event_type)
                 and (order_id is None or event.order_id == order_id)
             ]
         return json_response({"events": found})
 
-    @blueprint.get("/deliveries")
-    def deliveries() -> Response:
+    @routes.get("/deliveries")
+    def deliveries(self) -> Response:
         filters = {
             key: request.args[key]
             for key in ("event_id", "event_type", "webhook_id", "state", "trigger", "url")
             if key in request.args
         }
-        with state.lock:
+        with self.state.lock:
             found = [
                 delivery.describe()
-                for delivery in state.deliveries
+                for delivery in self.state.deliveries
                 if all(str(getattr(delivery, key)) == value for key, value in filters.items())
             ]
         return json_response({"deliveries": found})
 
-    @blueprint.post("/events/<event_id>/deliver")
-    def deliver(event_id: str) -> Response:
+    @routes.post("/events/<event_id>/deliver")
+    def deliver(self, event_id: str) -> Response:
         """(Re)deliver a stored event to any URL.
 
         Body: ``url`` (default: every URL of the webhook), ``webhook_id`` (default WH-LOCAL,
@@ -290,6 +298,7 @@ def create_admin_blueprint(state: SimulatorState, pipeline: Pipeline) -> Bluepri
         transmission: same headers, same signature, same bytes), ``mode`` (default inline, so
         the answer carries the receiver's status).
         """
+        state = self.state
         body = _body()
         mode = body.get("mode", "inline")
         if mode not in DELIVERY_MODES:
@@ -304,61 +313,65 @@ def create_admin_blueprint(state: SimulatorState, pipeline: Pipeline) -> Bluepri
             event = state.events.get(event_id)
             if event is None:
                 return _not_found("event")
-            replayed_id = body.get("transmission_id")
-            if replayed_id is not None:
-                original = state.transmissions.get(replayed_id)
-                if original is None or original.event_id != event_id:
-                    return _not_found("transmission of this event")
-                copy = replace(
-                    original,
-                    seq=len(state.deliveries) + 1,
-                    url=url or original.url,
-                    trigger="replay",
-                    status_code=None,
-                    error=None,
-                    state="pending",
-                    sent_at=None,
-                    duration_ms=None,
-                    next_retry_at=None,
-                    retried=False,
-                )
-                state.deliveries.append(copy)
-                planned = [copy]
-            else:
-                webhook_id = body.get("webhook_id") or state.settings.webhook_id
-                webhook = state.webhooks.get(webhook_id)
-                urls = [url] if url else (webhook.urls if webhook else [])
-                if not urls:
-                    return _bad_request("no url given and the webhook has none")
-                planned = [
-                    new_delivery(state, event, webhook_id, target, "admin") for target in urls
-                ]
+            planned = self._plan_deliveries(event, body, url)
+            if isinstance(planned, Response):
+                return planned
         if mode == "inline":
             for delivery in planned:
                 send(state, delivery)
         else:
-            dispatch(state, pipeline.worker, planned, mode)
+            dispatch(state, self.pipeline.worker, planned, mode)
         with state.lock:
             return json_response({"deliveries": [delivery.describe() for delivery in planned]})
 
-    @blueprint.post("/webhooks/retry")
-    def webhooks_retry() -> Response:
-        pipeline.housekeeping()
+    def _plan_deliveries(
+        self, event: WebhookEvent, body: dict[str, Any], url: str | None
+    ) -> list[Delivery] | Response:
+        """A replay of ``transmission_id``, or new deliveries to ``url`` or the webhook's URLs."""
+        state = self.state
+        replayed_id = body.get("transmission_id")
+        if replayed_id is not None:
+            original = state.transmissions.get(replayed_id)
+            if original is None or original.event_id != event.id:
+                return _not_found("transmission of this event")
+            copy = replace(
+                original,
+                seq=len(state.deliveries) + 1,
+                url=url or original.url,
+                trigger="replay",
+                status_code=None,
+                error=None,
+                state="pending",
+                sent_at=None,
+                duration_ms=None,
+                next_retry_at=None,
+                retried=False,
+            )
+            state.deliveries.append(copy)
+            return [copy]
+        webhook_id = body.get("webhook_id") or state.settings.webhook_id
+        webhook = state.webhooks.get(webhook_id)
+        urls = [url] if url else (webhook.urls if webhook else [])
+        if not urls:
+            return _bad_request("no url given and the webhook has none")
+        return [new_delivery(state, event, webhook_id, target, "admin") for target in urls]
+
+    @routes.post("/webhooks/retry")
+    def webhooks_retry(self) -> Response:
+        self.pipeline.housekeeping()
+        pending = sum(
+            1 for d in self.state.deliveries if d.next_retry_at is not None and not d.retried
+        )
+        return json_response({"pending_retries": pending})
+
+    @routes.get("/signing")
+    def signing(self) -> Response:
+        signer = self.state.signer
         return json_response(
-            {
-                "pending_retries": sum(
-                    1 for d in state.deliveries if d.next_retry_at is not None and not d.retried
-                )
-            }
+            {"cert_id": signer.cert_id, "certificate_pem": signer.certificate_pem.decode("ascii")}
         )
 
-    @blueprint.get("/signing")
-    def signing() -> Response:
-        return json_response(
-            {
-                "cert_id": state.signer.cert_id,
-                "certificate_pem": state.signer.certificate_pem.decode("ascii"),
-            }
-        )
 
-    return blueprint
+def create_admin_blueprint(state: SimulatorState, pipeline: Pipeline) -> Blueprint:
+    blueprint = Blueprint("paypal_admin", __name__, url_prefix="/admin")
+    return routes.register(blueprint, AdminApi(state, pipeline))

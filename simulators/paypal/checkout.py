@@ -12,6 +12,8 @@ import html
 
 from flask import Blueprint, Response, redirect, request
 
+from simulators.routing import Routes
+
 from .errors import PayPalError
 from .lifecycle import approve_order, find_order, redirect_target
 from .pipeline import Pipeline
@@ -57,36 +59,43 @@ def _finish(order: Order, approved: bool) -> Response:
     return _page(message, f"<p>{message}. You can close this window.</p>")
 
 
-def create_checkout_blueprint(state: SimulatorState, pipeline: Pipeline) -> Blueprint:
-    blueprint = Blueprint("paypal_checkout", __name__)
+routes = Routes()
 
-    def lookup() -> Order | Response:
+
+class CheckoutPage:
+    """The buyer's approval page of one simulator."""
+
+    def __init__(self, state: SimulatorState, pipeline: Pipeline) -> None:
+        self.state = state
+        self.pipeline = pipeline
+
+    def _awaiting_approval(self) -> Order | Response:
+        """The order of ``?token=``, or the page saying why it cannot be approved."""
         token = request.args.get("token", "")
         try:
-            return find_order(state, token)
+            order = find_order(self.state, token)
         except PayPalError:
             return _page("Unknown order", "<p>This checkout link is not valid.</p>", 404)
+        if order.status not in PRE_APPROVAL_STATUSES:
+            status = html.escape(order.status)
+            return _page("Order", f"<p>This order is {status} and needs no approval.</p>", 409)
+        return order
 
-    def show() -> Response:
-        with state.lock:
-            order = lookup()
+    def show(self) -> Response:
+        with self.state.lock:
+            order = self._awaiting_approval()
             if isinstance(order, Response):
                 return order
-            if order.status not in PRE_APPROVAL_STATUSES:
-                status = html.escape(order.status)
-                return _page("Order", f"<p>This order is {status} and needs no approval.</p>", 409)
-            return _approval_page(state, order)
+            return _approval_page(self.state, order)
 
-    def submit() -> Response:
+    def submit(self) -> Response:
+        state = self.state
         decision = request.form.get("decision")
         deliveries = []
         with state.lock:
-            order = lookup()
+            order = self._awaiting_approval()
             if isinstance(order, Response):
                 return order
-            if order.status not in PRE_APPROVAL_STATUSES:
-                status = html.escape(order.status)
-                return _page("Order", f"<p>This order is {status} and needs no approval.</p>", 409)
             if decision == "approve":
                 if request.form.get("decline_capture"):
                     state.capture_outcomes.add(
@@ -96,15 +105,17 @@ def create_checkout_blueprint(state: SimulatorState, pipeline: Pipeline) -> Blue
             elif decision != "cancel":
                 return _page("Bad request", "<p>decision must be approve or cancel</p>", 400)
             response = _finish(order, approved=decision == "approve")
-        pipeline.send(deliveries)
+        self.pipeline.send(deliveries)
         return response
 
-    @blueprint.get("/checkoutnow")
-    def checkout_page() -> Response:
-        return pipeline.run("checkout", show, authenticated=False)
+    @routes.get("/checkoutnow")
+    def checkout_page(self) -> Response:
+        return self.pipeline.run("checkout", self.show, authenticated=False)
 
-    @blueprint.post("/checkoutnow")
-    def checkout_submit() -> Response:
-        return pipeline.run("checkout", submit, authenticated=False)
+    @routes.post("/checkoutnow")
+    def checkout_submit(self) -> Response:
+        return self.pipeline.run("checkout", self.submit, authenticated=False)
 
-    return blueprint
+
+def create_checkout_blueprint(state: SimulatorState, pipeline: Pipeline) -> Blueprint:
+    return routes.register(Blueprint("paypal_checkout", __name__), CheckoutPage(state, pipeline))

@@ -181,20 +181,7 @@ def publish_capture_event(state: SimulatorState, capture: Capture) -> list[Deliv
 
 def capture_order(state: SimulatorState, order: Order) -> list[Delivery]:
     """Capture every purchase unit, or raise PayPal's 422 for the order's state."""
-    if order.intent != "CAPTURE":
-        raise unprocessable("ACTION_DOES_NOT_MATCH_INTENT", None, None, "path")
-    if order.status == "COMPLETED":
-        raise unprocessable("ORDER_ALREADY_CAPTURED", None, None, "path")
-    if order.status == "VOIDED":
-        raise unprocessable("ORDER_EXPIRED", None, None, "path")
-    if order.status in PRE_APPROVAL_STATUSES:
-        raise unprocessable("ORDER_NOT_APPROVED", None, None, "path")
-    if state.settings.block_duplicate_invoice_id:
-        for unit in order.purchase_units:
-            invoice_id = unit.get("invoice_id")
-            if invoice_id is not None and invoice_id in state.paid_invoice_ids:
-                raise unprocessable("DUPLICATE_INVOICE_ID", "/invoice_id", invoice_id)
-
+    _check_capturable(state, order)
     outcome = state.capture_outcomes.next_outcome(order.id)
     if outcome == "instrument_declined":
         # The buyer must pick another funding source: the approval is undone and the error
@@ -221,6 +208,23 @@ def capture_order(state: SimulatorState, order: Order) -> list[Delivery]:
     order.status = "COMPLETED"
     order.update_time = state.clock.now()
     return deliveries
+
+
+def _check_capturable(state: SimulatorState, order: Order) -> None:
+    """PayPal's 422 for an order that cannot be captured (in the order PayPal checks)."""
+    if order.intent != "CAPTURE":
+        raise unprocessable("ACTION_DOES_NOT_MATCH_INTENT", None, None, "path")
+    if order.status == "COMPLETED":
+        raise unprocessable("ORDER_ALREADY_CAPTURED", None, None, "path")
+    if order.status == "VOIDED":
+        raise unprocessable("ORDER_EXPIRED", None, None, "path")
+    if order.status in PRE_APPROVAL_STATUSES:
+        raise unprocessable("ORDER_NOT_APPROVED", None, None, "path")
+    if state.settings.block_duplicate_invoice_id:
+        for unit in order.purchase_units:
+            invoice_id = unit.get("invoice_id")
+            if invoice_id is not None and invoice_id in state.paid_invoice_ids:
+                raise unprocessable("DUPLICATE_INVOICE_ID", "/invoice_id", invoice_id)
 
 
 def resolve_pending_capture(

@@ -15,6 +15,8 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, request
 
+from simulators.routing import Routes
+
 from .errors import ErrorDetail, PayPalError
 from .events import dispatch, new_delivery
 from .ids import webhook_id as new_webhook_id
@@ -119,91 +121,100 @@ def verify_transmission(state: SimulatorState, claim: dict[str, Any]) -> bool:
     return bool(json.loads(delivery.raw_body) == claim["webhook_event"])
 
 
-def create_notifications_blueprint(state: SimulatorState, pipeline: Pipeline) -> Blueprint:
-    blueprint = Blueprint("paypal_notifications", __name__, url_prefix="/v1/notifications")
+routes = Routes()
 
-    def v1(endpoint: str, handler: Any) -> Response:
-        return pipeline.run(endpoint, handler, v1=True)
+
+class NotificationsApi:
+    """Notifications v1 of one simulator: every call goes through the pipeline as a v1 call."""
+
+    def __init__(self, state: SimulatorState, pipeline: Pipeline) -> None:
+        self.state = state
+        self.pipeline = pipeline
+
+    def v1(self, endpoint: str, handler: Any) -> Response:
+        return self.pipeline.run(endpoint, handler, v1=True)
 
     # --- webhooks -------------------------------------------------------------------------------
-    def create_webhook() -> Response:
+    def create_webhook(self) -> Response:
         body = request_json()
         url = check_webhook_url(body.get("url"))
         event_types = check_event_types(body.get("event_types"))
-        with state.lock:
-            webhook = register_webhook(state, url, event_types)
-            return json_response(webhook_json(state, webhook), 201)
+        with self.state.lock:
+            webhook = register_webhook(self.state, url, event_types)
+            return json_response(webhook_json(self.state, webhook), 201)
 
-    def list_webhooks() -> Response:
+    def list_webhooks(self) -> Response:
+        state = self.state
         with state.lock:
             return json_response(
                 {"webhooks": [webhook_json(state, w) for w in state.webhooks.values()]}
             )
 
-    def find_webhook(webhook_id: str) -> Webhook:
-        webhook = state.webhooks.get(webhook_id)
+    def find_webhook(self, webhook_id: str) -> Webhook:
+        webhook = self.state.webhooks.get(webhook_id)
         if webhook is None:
             raise PayPalError("INVALID_RESOURCE_ID", message="Webhook id is invalid.")
         return webhook
 
-    def show_webhook(webhook_id: str) -> Response:
-        with state.lock:
-            return json_response(webhook_json(state, find_webhook(webhook_id)))
+    def show_webhook(self, webhook_id: str) -> Response:
+        with self.state.lock:
+            return json_response(webhook_json(self.state, self.find_webhook(webhook_id)))
 
-    def delete_webhook(webhook_id: str) -> Response:
-        with state.lock:
-            find_webhook(webhook_id)
-            del state.webhooks[webhook_id]
+    def delete_webhook(self, webhook_id: str) -> Response:
+        with self.state.lock:
+            self.find_webhook(webhook_id)
+            del self.state.webhooks[webhook_id]
         return Response(status=204)
 
-    @blueprint.post("/webhooks")
-    def create_webhook_route() -> Response:
-        return v1("webhooks", create_webhook)
+    @routes.post("/webhooks")
+    def create_webhook_route(self) -> Response:
+        return self.v1("webhooks", self.create_webhook)
 
-    @blueprint.get("/webhooks")
-    def list_webhooks_route() -> Response:
-        return v1("webhooks", list_webhooks)
+    @routes.get("/webhooks")
+    def list_webhooks_route(self) -> Response:
+        return self.v1("webhooks", self.list_webhooks)
 
-    @blueprint.get("/webhooks/<webhook_id>")
-    def show_webhook_route(webhook_id: str) -> Response:
-        return v1("webhooks", lambda: show_webhook(webhook_id))
+    @routes.get("/webhooks/<webhook_id>")
+    def show_webhook_route(self, webhook_id: str) -> Response:
+        return self.v1("webhooks", lambda: self.show_webhook(webhook_id))
 
-    @blueprint.delete("/webhooks/<webhook_id>")
-    def delete_webhook_route(webhook_id: str) -> Response:
-        return v1("webhooks", lambda: delete_webhook(webhook_id))
+    @routes.delete("/webhooks/<webhook_id>")
+    def delete_webhook_route(self, webhook_id: str) -> Response:
+        return self.v1("webhooks", lambda: self.delete_webhook(webhook_id))
 
-    @blueprint.get("/webhooks-event-types")
-    def event_types_route() -> Response:
+    @routes.get("/webhooks-event-types")
+    def event_types_route(self) -> Response:
         types = [{"name": name, "description": text} for name, text in EVENT_TYPES.items()]
-        return v1("webhooks", lambda: json_response({"event_types": types}))
+        return self.v1("webhooks", lambda: json_response({"event_types": types}))
 
     # --- events ---------------------------------------------------------------------------------
-    def list_events() -> Response:
+    def list_events(self) -> Response:
         event_type = request.args.get("event_type")
         page_size = min(int(request.args.get("page_size", "10") or 10), 300)
-        with state.lock:
+        with self.state.lock:
             events = [
                 event.body
-                for event in reversed(state.events.values())
+                for event in reversed(self.state.events.values())
                 if event_type is None or event.event_type == event_type
             ][:page_size]
         return json_response({"events": events, "count": len(events), "links": []})
 
-    def find_event_body(event_id: str) -> dict[str, Any]:
-        event = state.events.get(event_id)
+    def find_event_body(self, event_id: str) -> dict[str, Any]:
+        event = self.state.events.get(event_id)
         if event is None:
             raise PayPalError("INVALID_RESOURCE_ID", message="Resource id is invalid.")
         return event.body
 
-    def show_event(event_id: str) -> Response:
-        with state.lock:
-            return json_response(find_event_body(event_id))
+    def show_event(self, event_id: str) -> Response:
+        with self.state.lock:
+            return json_response(self.find_event_body(event_id))
 
-    def resend_event(event_id: str) -> Response:
+    def resend_event(self, event_id: str) -> Response:
+        state = self.state
         body = request.get_json(silent=True) or {}
         wanted = body.get("webhook_ids") if isinstance(body, dict) else None
         with state.lock:
-            event_body = find_event_body(event_id)
+            event_body = self.find_event_body(event_id)
             event = state.events[event_id]
             targets = [
                 webhook
@@ -216,41 +227,45 @@ def create_notifications_blueprint(state: SimulatorState, pipeline: Pipeline) ->
                 for webhook in targets
                 for url in webhook.urls
             ]
-        dispatch(state, pipeline.worker, deliveries)
+        dispatch(state, self.pipeline.worker, deliveries)
         return json_response(event_body, 202)
 
-    @blueprint.get("/webhooks-events")
-    def list_events_route() -> Response:
-        return v1("webhook_events", list_events)
+    @routes.get("/webhooks-events")
+    def list_events_route(self) -> Response:
+        return self.v1("webhook_events", self.list_events)
 
-    @blueprint.get("/webhooks-events/<event_id>")
-    def show_event_route(event_id: str) -> Response:
-        return v1("webhook_events", lambda: show_event(event_id))
+    @routes.get("/webhooks-events/<event_id>")
+    def show_event_route(self, event_id: str) -> Response:
+        return self.v1("webhook_events", lambda: self.show_event(event_id))
 
-    @blueprint.post("/webhooks-events/<event_id>/resend")
-    def resend_event_route(event_id: str) -> Response:
-        return v1("webhook_events", lambda: resend_event(event_id))
+    @routes.post("/webhooks-events/<event_id>/resend")
+    def resend_event_route(self, event_id: str) -> Response:
+        return self.v1("webhook_events", lambda: self.resend_event(event_id))
 
     # --- verification ---------------------------------------------------------------------------
-    def verify() -> Response:
+    def verify(self) -> Response:
         claim = request_json()
         for name in VERIFY_FIELDS:
             if claim.get(name) in (None, ""):
                 raise validation_error(name, "Required field is missing")
         if not isinstance(claim["webhook_event"], dict):
             raise validation_error("webhook_event", "Invalid data provided")
-        with state.lock:
-            genuine = verify_transmission(state, claim)
+        with self.state.lock:
+            genuine = verify_transmission(self.state, claim)
         return json_response({"verification_status": "SUCCESS" if genuine else "FAILURE"})
 
-    @blueprint.post("/verify-webhook-signature")
-    def verify_route() -> Response:
-        return v1("verify_webhook_signature", verify)
+    @routes.post("/verify-webhook-signature")
+    def verify_route(self) -> Response:
+        return self.v1("verify_webhook_signature", self.verify)
 
-    @blueprint.get("/certs/<cert_id>")
-    def certificate(cert_id: str) -> Response:
-        if cert_id != state.signer.cert_id:
+    @routes.get("/certs/<cert_id>")
+    def certificate(self, cert_id: str) -> Response:
+        signer = self.state.signer
+        if cert_id != signer.cert_id:
             return json_response({"name": "RESOURCE_NOT_FOUND"}, 404)
-        return Response(state.signer.certificate_pem, mimetype="application/x-pem-file")
+        return Response(signer.certificate_pem, mimetype="application/x-pem-file")
 
-    return blueprint
+
+def create_notifications_blueprint(state: SimulatorState, pipeline: Pipeline) -> Blueprint:
+    blueprint = Blueprint("paypal_notifications", __name__, url_prefix="/v1/notifications")
+    return routes.register(blueprint, NotificationsApi(state, pipeline))

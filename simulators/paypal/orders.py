@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request
 
+from simulators.routing import Routes
+
 from .errors import PayPalError, unprocessable
 from .lifecycle import capture_order, create_order, find_order, fingerprint
 from .pipeline import Pipeline
 from .representations import capture_resource, order_json
 from .responses import debug_id, json_response, request_json
-from .state import IdempotencyRecord, SimulatorState
+from .state import IdempotencyRecord, Order, SimulatorState
 from .validation import validate_order_request
 
 
@@ -28,26 +30,26 @@ def _request_id() -> str | None:
     return value or None
 
 
-def create_orders_blueprint(state: SimulatorState, pipeline: Pipeline) -> Blueprint:
-    blueprint = Blueprint("paypal_orders", __name__)
+routes = Routes()
 
-    def create() -> Response:
+
+class OrdersApi:
+    """Orders v2 of one simulator."""
+
+    def __init__(self, state: SimulatorState, pipeline: Pipeline) -> None:
+        self.state = state
+        self.pipeline = pipeline
+
+    def create(self) -> Response:
+        state = self.state
         body = request_json()
         request_id = _request_id()
         body_fingerprint = fingerprint(body)
         with state.lock:
             if request_id is not None:
-                earlier = state.remembered_request("create_order", request_id)
-                if earlier is not None and earlier.order_id is not None:
-                    if (
-                        earlier.fingerprint != body_fingerprint
-                        and state.settings.idempotency_mismatch == "error"
-                    ):
-                        raise unprocessable(
-                            "PAYPAL_REQUEST_ID_PREVIOUSLY_USED", None, request_id, "header"
-                        )
-                    order = find_order(state, earlier.order_id)
-                    return json_response(order_json(state, order, full=_wants_representation()))
+                repeated = self._repeated_create(request_id, body_fingerprint)
+                if repeated is not None:
+                    return repeated
             order = create_order(
                 state, validate_order_request(body, state.settings), body_fingerprint
             )
@@ -57,25 +59,32 @@ def create_orders_blueprint(state: SimulatorState, pipeline: Pipeline) -> Bluepr
                 )
             return json_response(order_json(state, order, full=_wants_representation()), 201)
 
-    def show(order_id: str) -> Response:
-        with state.lock:
-            return json_response(order_json(state, find_order(state, order_id), full=True))
+    def _repeated_create(self, request_id: str, body_fingerprint: str) -> Response | None:
+        """The answer to a create whose PayPal-Request-Id made an order before, if one did."""
+        state = self.state
+        earlier = state.remembered_request("create_order", request_id)
+        if earlier is None or earlier.order_id is None:
+            return None
+        mismatch = earlier.fingerprint != body_fingerprint
+        if mismatch and state.settings.idempotency_mismatch == "error":
+            raise unprocessable("PAYPAL_REQUEST_ID_PREVIOUSLY_USED", None, request_id, "header")
+        order = find_order(state, earlier.order_id)
+        return json_response(order_json(state, order, full=_wants_representation()))
 
-    def capture(order_id: str) -> Response:
+    def show(self, order_id: str) -> Response:
+        with self.state.lock:
+            order = find_order(self.state, order_id)
+            return json_response(order_json(self.state, order, full=True))
+
+    def capture(self, order_id: str) -> Response:
+        state = self.state
         request_id = _request_id()
         with state.lock:
             order = find_order(state, order_id)
             if request_id is not None:
-                earlier = state.remembered_request("capture_order", request_id)
-                if earlier is not None:
-                    if earlier.fingerprint != order_id:
-                        raise unprocessable(
-                            "PAYPAL_REQUEST_ID_PREVIOUSLY_USED", None, request_id, "header"
-                        )
-                    if earlier.error is not None:
-                        replayed = dict(earlier.error, debug_id=debug_id())
-                        return json_response(replayed, earlier.error_status or 422)
-                    return json_response(order_json(state, order, full=_wants_representation()))
+                repeated = self._repeated_capture(request_id, order)
+                if repeated is not None:
+                    return repeated
             try:
                 deliveries = capture_order(state, order)
             except PayPalError as failure:
@@ -95,30 +104,45 @@ def create_orders_blueprint(state: SimulatorState, pipeline: Pipeline) -> Bluepr
                     "capture_order", request_id, order_id, order_id, state.clock.now()
                 )
             response = json_response(order_json(state, order, full=_wants_representation()), 201)
-        pipeline.send(deliveries)
+        self.pipeline.send(deliveries)
         return response
 
-    def show_capture(capture_id: str) -> Response:
-        with state.lock:
-            capture = state.captures.get(capture_id)
+    def _repeated_capture(self, request_id: str, order: Order) -> Response | None:
+        """The answer to a capture whose PayPal-Request-Id was seen before: the order as it is
+        now, or the earlier error again."""
+        earlier = self.state.remembered_request("capture_order", request_id)
+        if earlier is None:
+            return None
+        if earlier.fingerprint != order.id:
+            raise unprocessable("PAYPAL_REQUEST_ID_PREVIOUSLY_USED", None, request_id, "header")
+        if earlier.error is not None:
+            replayed = dict(earlier.error, debug_id=debug_id())
+            return json_response(replayed, earlier.error_status or 422)
+        return json_response(order_json(self.state, order, full=_wants_representation()))
+
+    def show_capture(self, capture_id: str) -> Response:
+        with self.state.lock:
+            capture = self.state.captures.get(capture_id)
             if capture is None:
                 raise PayPalError("RESOURCE_NOT_FOUND")
-            return json_response(capture_resource(state, capture))
+            return json_response(capture_resource(self.state, capture))
 
-    @blueprint.post("/v2/checkout/orders")
-    def create_route() -> Response:
-        return pipeline.run("create_order", create)
+    @routes.post("/v2/checkout/orders")
+    def create_route(self) -> Response:
+        return self.pipeline.run("create_order", self.create)
 
-    @blueprint.get("/v2/checkout/orders/<order_id>")
-    def show_route(order_id: str) -> Response:
-        return pipeline.run("get_order", lambda: show(order_id))
+    @routes.get("/v2/checkout/orders/<order_id>")
+    def show_route(self, order_id: str) -> Response:
+        return self.pipeline.run("get_order", lambda: self.show(order_id))
 
-    @blueprint.post("/v2/checkout/orders/<order_id>/capture")
-    def capture_route(order_id: str) -> Response:
-        return pipeline.run("capture_order", lambda: capture(order_id))
+    @routes.post("/v2/checkout/orders/<order_id>/capture")
+    def capture_route(self, order_id: str) -> Response:
+        return self.pipeline.run("capture_order", lambda: self.capture(order_id))
 
-    @blueprint.get("/v2/payments/captures/<capture_id>")
-    def show_capture_route(capture_id: str) -> Response:
-        return pipeline.run("get_capture", lambda: show_capture(capture_id))
+    @routes.get("/v2/payments/captures/<capture_id>")
+    def show_capture_route(self, capture_id: str) -> Response:
+        return self.pipeline.run("get_capture", lambda: self.show_capture(capture_id))
 
-    return blueprint
+
+def create_orders_blueprint(state: SimulatorState, pipeline: Pipeline) -> Blueprint:
+    return routes.register(Blueprint("paypal_orders", __name__), OrdersApi(state, pipeline))

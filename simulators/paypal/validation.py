@@ -169,8 +169,19 @@ def validate_order_request(body: dict[str, Any], config: PayPalSimulatorConfig) 
     if len(set(references)) != len(references):
         raise unprocessable("DUPLICATE_REFERENCE_ID", "/purchase_units")
 
-    # Redirect URLs: payment_source.paypal.experience_context (current) wins over the
-    # deprecated application_context.
+    experience, base = _experience_context(body)
+    return OrderRequest(
+        intent=intent,
+        purchase_units=validated,
+        return_url=_check_url(experience.get("return_url"), f"{base}/return_url"),
+        cancel_url=_check_url(experience.get("cancel_url"), f"{base}/cancel_url"),
+        uses_payment_source=body.get("payment_source") is not None,
+    )
+
+
+def _experience_context(body: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    """Where the redirect URLs are, and its JSON pointer: payment_source.paypal.experience_context
+    (current) wins over the deprecated application_context."""
     payment_source = body.get("payment_source")
     experience: dict[str, Any] = {}
     if payment_source is not None:
@@ -187,10 +198,4 @@ def validate_order_request(body: dict[str, Any], config: PayPalSimulatorConfig) 
         base = "/application_context"
     if not isinstance(experience, dict):
         raise invalid_request("INVALID_PARAMETER_SYNTAX", base)
-    return OrderRequest(
-        intent=intent,
-        purchase_units=validated,
-        return_url=_check_url(experience.get("return_url"), f"{base}/return_url"),
-        cancel_url=_check_url(experience.get("cancel_url"), f"{base}/cancel_url"),
-        uses_payment_source=payment_source is not None,
-    )
+    return experience, base

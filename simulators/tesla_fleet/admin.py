@@ -11,10 +11,12 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 
+from simulators.routing import Routes
+
 from .config import RUNTIME_SETTINGS
 from .oauth import set_auto_consent
 from .responses import REGIONS, json_response, regional_base_url
-from .state import SimulatorState
+from .state import SimulatorState, VehicleRuntime
 
 VEHICLE_STATES = ("online", "asleep", "offline")
 
@@ -28,10 +30,17 @@ def _bad_request(message: str) -> Response:
     return json_response({"error": message}, 400)
 
 
-def create_admin_blueprint(state: SimulatorState) -> Blueprint:
-    blueprint = Blueprint("admin", __name__, url_prefix="/admin")
+routes = Routes()
 
-    def describe_accounts() -> list[dict[str, Any]]:
+
+class AdminApi:
+    """The /admin handlers over one simulator's state."""
+
+    def __init__(self, state: SimulatorState) -> None:
+        self.state = state
+
+    def describe_accounts(self) -> list[dict[str, Any]]:
+        state = self.state
         described = []
         for name, spec in state.accounts.items():
             region = state.account_regions[name]
@@ -45,97 +54,102 @@ def create_admin_blueprint(state: SimulatorState) -> Blueprint:
                     "fleet_api_base_url": regional_base_url(state.settings, region),
                     "user_id": spec.user_id,
                     "vehicles": [
-                        {
-                            "id": vehicle.spec.id,
-                            "id_s": str(vehicle.spec.id),
-                            "vehicle_id": vehicle.spec.vehicle_id,
-                            "vin": vehicle.spec.vin,
-                            "display_name": vehicle.spec.display_name,
-                            "model": vehicle.spec.trim.model,
-                            "model_year": vehicle.spec.model_year,
-                            "car_type": vehicle.spec.trim.car_type,
-                            "state": state.vehicle_state(vehicle),
-                            "in_service": vehicle.in_service,
-                            "wake_ready_at": vehicle.wake_ready_at,
-                            "charging_sessions": sum(
-                                1
-                                for row in state.charging_sessions[name]
-                                if row["vin"] == vehicle.spec.vin
-                            ),
-                        }
+                        self.describe_vehicle(name, vehicle)
                         for vehicle in state.account_vehicles(name)
                     ],
                 }
             )
         return described
 
-    @blueprint.get("/accounts")
-    def accounts() -> Response:
-        with state.lock:
-            return json_response({"accounts": describe_accounts()})
+    def describe_vehicle(self, account: str, vehicle: VehicleRuntime) -> dict[str, Any]:
+        state = self.state
+        return {
+            "id": vehicle.spec.id,
+            "id_s": str(vehicle.spec.id),
+            "vehicle_id": vehicle.spec.vehicle_id,
+            "vin": vehicle.spec.vin,
+            "display_name": vehicle.spec.display_name,
+            "model": vehicle.spec.trim.model,
+            "model_year": vehicle.spec.model_year,
+            "car_type": vehicle.spec.trim.car_type,
+            "state": state.vehicle_state(vehicle),
+            "in_service": vehicle.in_service,
+            "wake_ready_at": vehicle.wake_ready_at,
+            "charging_sessions": sum(
+                1 for row in state.charging_sessions[account] if row["vin"] == vehicle.spec.vin
+            ),
+        }
 
-    @blueprint.post("/reset")
-    def reset() -> Response:
-        state.reset()
-        return json_response({"reset": True, "now": state.clock.now()})
+    @routes.get("/accounts")
+    def accounts(self) -> Response:
+        with self.state.lock:
+            return json_response({"accounts": self.describe_accounts()})
 
-    @blueprint.get("/ledger")
-    def ledger() -> Response:
-        entries = state.ledger.entries(
+    @routes.post("/reset")
+    def reset(self) -> Response:
+        self.state.reset()
+        return json_response({"reset": True, "now": self.state.clock.now()})
+
+    @routes.get("/ledger")
+    def ledger(self) -> Response:
+        ledger = self.state.ledger
+        entries = ledger.entries(
             vin=request.args.get("vin"),
             account=request.args.get("account"),
             endpoint=request.args.get("endpoint"),
         )
         include = request.args.get("entries", "true").lower() != "false"
-        return json_response(state.ledger.summary(entries, include_entries=include))
+        return json_response(ledger.summary(entries, include_entries=include))
 
-    @blueprint.route("/ledger", methods=["DELETE"])
-    @blueprint.post("/ledger/reset")
-    def ledger_reset() -> Response:
-        state.ledger.reset()
+    @routes.delete("/ledger")
+    @routes.post("/ledger/reset")
+    def ledger_reset(self) -> Response:
+        self.state.ledger.reset()
         return json_response({"reset": True})
 
-    @blueprint.get("/clock")
-    def clock() -> Response:
-        return json_response(_clock_view(state))
+    @routes.get("/clock")
+    def clock(self) -> Response:
+        return json_response(_clock_view(self.state))
 
-    @blueprint.post("/clock")
-    def clock_update() -> Response:
+    @routes.post("/clock")
+    def clock_update(self) -> Response:
         body = _body()
         try:
             if "freeze" in body:
-                state.clock.set_frozen(bool(body["freeze"]))
+                self.state.clock.set_frozen(bool(body["freeze"]))
             if "advance_seconds" in body:
-                state.clock.advance(float(body["advance_seconds"]))
+                self.state.clock.advance(float(body["advance_seconds"]))
         except (TypeError, ValueError) as error:
             return _bad_request(str(error))
-        return json_response(_clock_view(state))
+        return json_response(_clock_view(self.state))
 
-    @blueprint.get("/faults")
-    def faults() -> Response:
-        return json_response({"faults": state.faults.describe()})
+    @routes.get("/faults")
+    def faults(self) -> Response:
+        return json_response({"faults": self.state.faults.describe()})
 
-    @blueprint.post("/faults")
-    def fault_add() -> Response:
+    @routes.post("/faults")
+    def fault_add(self) -> Response:
+        state = self.state
         try:
             rule = state.faults.add(_body(), state.settings.max_injected_latency_seconds)
         except (TypeError, ValueError) as error:
             return _bad_request(str(error))
         return json_response(asdict(rule), 201)
 
-    @blueprint.route("/faults", methods=["DELETE"])
-    def faults_clear() -> Response:
-        state.faults.clear()
+    @routes.delete("/faults")
+    def faults_clear(self) -> Response:
+        self.state.faults.clear()
         return json_response({"faults": []})
 
-    @blueprint.route("/faults/<int:rule_id>", methods=["DELETE"])
-    def fault_remove(rule_id: int) -> Response:
-        if not state.faults.remove(rule_id):
+    @routes.delete("/faults/<int:rule_id>")
+    def fault_remove(self, rule_id: int) -> Response:
+        if not self.state.faults.remove(rule_id):
             return json_response({"error": "no such fault"}, 404)
         return json_response({"removed": rule_id})
 
-    @blueprint.post("/vehicles/<tag>")
-    def vehicle_update(tag: str) -> Response:
+    @routes.post("/vehicles/<tag>")
+    def vehicle_update(self, tag: str) -> Response:
+        state = self.state
         body = _body()
         with state.lock:
             vehicle = state.find_vehicle(tag)
@@ -161,8 +175,9 @@ def create_admin_blueprint(state: SimulatorState) -> Blueprint:
                 }
             )
 
-    @blueprint.post("/tokens/expire")
-    def tokens_expire() -> Response:
+    @routes.post("/tokens/expire")
+    def tokens_expire(self) -> Response:
+        state = self.state
         body = _body()
         account = body.get("account")
         with state.lock:
@@ -182,8 +197,9 @@ def create_admin_blueprint(state: SimulatorState) -> Blueprint:
             {"expired_access_tokens": expired, "revoked_refresh_tokens": revoked_refresh}
         )
 
-    @blueprint.post("/accounts/<name>/region")
-    def account_region(name: str) -> Response:
+    @routes.post("/accounts/<name>/region")
+    def account_region(self, name: str) -> Response:
+        state = self.state
         region = _body().get("region")
         with state.lock:
             if name not in state.accounts:
@@ -193,56 +209,62 @@ def create_admin_blueprint(state: SimulatorState) -> Blueprint:
             state.account_regions[name] = region
         return json_response({"name": name, "region": region})
 
-    @blueprint.post("/regions")
-    def regions() -> Response:
+    @routes.post("/regions")
+    def regions(self) -> Response:
         registered = _body().get("registered")
         if not isinstance(registered, list) or any(r not in REGIONS for r in registered):
             return _bad_request(f"registered must be a list drawn from {REGIONS}")
-        with state.lock:
-            state.settings.registered_regions = list(registered)
+        with self.state.lock:
+            self.state.settings.registered_regions = list(registered)
         return json_response({"registered": registered})
 
-    @blueprint.post("/redirect_uris")
-    def redirect_uris() -> Response:
+    @routes.post("/redirect_uris")
+    def redirect_uris(self) -> Response:
         uri = _body().get("redirect_uri")
         if not isinstance(uri, str) or not uri.startswith(("http://", "https://")):
             return _bad_request("redirect_uri must be an http(s) URL")
-        with state.lock:
-            if uri not in state.settings.redirect_uris:
-                state.settings.redirect_uris.append(uri)
-            return json_response({"redirect_uris": state.settings.redirect_uris})
+        settings = self.state.settings
+        with self.state.lock:
+            if uri not in settings.redirect_uris:
+                settings.redirect_uris.append(uri)
+            return json_response({"redirect_uris": settings.redirect_uris})
 
-    @blueprint.post("/oauth/auto_consent")
-    def auto_consent() -> Response:
-        with state.lock:
+    @routes.post("/oauth/auto_consent")
+    def auto_consent(self) -> Response:
+        with self.state.lock:
             try:
-                consent = set_auto_consent(state, _body())
+                consent = set_auto_consent(self.state, _body())
             except ValueError as error:
                 return _bad_request(str(error))
             return json_response(asdict(consent))
 
-    @blueprint.route("/oauth/auto_consent", methods=["DELETE"])
-    def auto_consent_clear() -> Response:
-        with state.lock:
-            state.auto_consent = None
+    @routes.delete("/oauth/auto_consent")
+    def auto_consent_clear(self) -> Response:
+        with self.state.lock:
+            self.state.auto_consent = None
         return json_response({"auto_consent": None})
 
-    @blueprint.get("/settings")
-    def settings() -> Response:
-        return json_response({name: getattr(state.settings, name) for name in RUNTIME_SETTINGS})
+    def settings_view(self) -> dict[str, Any]:
+        return {name: getattr(self.state.settings, name) for name in RUNTIME_SETTINGS}
 
-    @blueprint.post("/settings")
-    def settings_update() -> Response:
+    @routes.get("/settings")
+    def settings(self) -> Response:
+        return json_response(self.settings_view())
+
+    @routes.post("/settings")
+    def settings_update(self) -> Response:
         body = _body()
         unknown = sorted(set(body) - set(RUNTIME_SETTINGS))
         if unknown:
             return _bad_request(f"unknown settings {unknown}; allowed: {list(RUNTIME_SETTINGS)}")
-        with state.lock:
+        with self.state.lock:
             for name, value in body.items():
-                setattr(state.settings, name, value)
-            return json_response({name: getattr(state.settings, name) for name in RUNTIME_SETTINGS})
+                setattr(self.state.settings, name, value)
+            return json_response(self.settings_view())
 
-    return blueprint
+
+def create_admin_blueprint(state: SimulatorState) -> Blueprint:
+    return routes.register(Blueprint("admin", __name__, url_prefix="/admin"), AdminApi(state))
 
 
 def _clock_view(state: SimulatorState) -> dict[str, Any]:

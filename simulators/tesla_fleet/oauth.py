@@ -21,6 +21,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import jwt
 from flask import Blueprint, Response, redirect, request
 
+from simulators.routing import Routes
+
 from .responses import json_response, region_from_audience, regional_base_url, root_url
 from .state import (
     AccessTokenRecord,
@@ -463,11 +465,18 @@ def _validate_authorize(state: SimulatorState, params: dict[str, str]) -> Respon
     return [scope for scope in params["scope"].split() if scope in settings.allowed_scopes]
 
 
-def create_oauth_blueprint(state: SimulatorState) -> Blueprint:
-    blueprint = Blueprint("oauth", __name__)
+routes = Routes()
 
-    @blueprint.get("/oauth2/v3/authorize")
-    def authorize() -> Response:
+
+class OAuthApi:
+    """Tesla's OAuth endpoints over one simulator's state."""
+
+    def __init__(self, state: SimulatorState) -> None:
+        self.state = state
+
+    @routes.get("/oauth2/v3/authorize")
+    def authorize(self) -> Response:
+        state = self.state
         params = {k: v for k, v in request.args.items()}
         with state.lock:
             validated = _validate_authorize(state, params)
@@ -489,8 +498,9 @@ def create_oauth_blueprint(state: SimulatorState) -> Blueprint:
                 )
             return _consent_page(state, params, scopes)
 
-    @blueprint.post("/oauth2/v3/authorize")
-    def authorize_submit() -> Response:
+    @routes.post("/oauth2/v3/authorize")
+    def authorize_submit(self) -> Response:
+        state = self.state
         form = request.form
         params = {
             k: v for k, v in form.items() if k not in ("account", "decision", "granted_scope")
@@ -505,8 +515,9 @@ def create_oauth_blueprint(state: SimulatorState) -> Blueprint:
             approve = form.get("decision") == "approve"
             return _finish_authorization(state, params, account, approve, scopes)
 
-    @blueprint.post("/oauth2/v3/token")
-    def token() -> Response:
+    @routes.post("/oauth2/v3/token")
+    def token(self) -> Response:
+        state = self.state
         params = _request_params()
         outcome = state.faults.evaluate("token", None)
         if outcome.latency_seconds:
@@ -535,9 +546,9 @@ def create_oauth_blueprint(state: SimulatorState) -> Blueprint:
             except TokenError as failure:
                 return token_error_response(failure)
 
-    @blueprint.get("/oauth2/v3/thirdparty/.well-known/openid-configuration")
-    def openid_configuration() -> Response:
-        root = root_url(state.settings)
+    @routes.get("/oauth2/v3/thirdparty/.well-known/openid-configuration")
+    def openid_configuration(self) -> Response:
+        root = root_url(self.state.settings)
         return json_response(
             {
                 "issuer": f"{root}/oauth2/v3",
@@ -546,11 +557,13 @@ def create_oauth_blueprint(state: SimulatorState) -> Blueprint:
                 "grant_types_supported": list(GRANT_TYPES),
                 "code_challenge_methods_supported": ["S256", "plain"],
                 "response_types_supported": ["code"],
-                "scopes_supported": state.settings.allowed_scopes,
+                "scopes_supported": self.state.settings.allowed_scopes,
             }
         )
 
-    return blueprint
+
+def create_oauth_blueprint(state: SimulatorState) -> Blueprint:
+    return routes.register(Blueprint("oauth", __name__), OAuthApi(state))
 
 
 def set_auto_consent(state: SimulatorState, spec: dict[str, Any]) -> AutoConsent:

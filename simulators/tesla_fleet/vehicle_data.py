@@ -207,33 +207,7 @@ def build_sections(
     if "closures_state" in sections:
         result["closures_state"] = {**closures, "timestamp": now_ms}
     if include_drive_state and ("drive_state" in sections or "location_data" in sections):
-        rng = _rng(1, "drive_state", vehicle.vin)
-        latitude, longitude, _utc_offset = _HOME["eu" if eu else "na"]
-        drive_state: dict[str, Any] = {
-            "gps_as_of": int(now) - rng.randint(5, 600),
-            "power": 0,
-            "shift_state": None,
-            "speed": None,
-            "timestamp": now_ms,
-        }
-        if include_location:
-            lat = round(latitude + rng.uniform(-0.05, 0.05), 7)
-            lon = round(longitude + rng.uniform(-0.08, 0.08), 7)
-            drive_state.update(
-                {
-                    "active_route_latitude": lat,
-                    "active_route_longitude": lon,
-                    "active_route_traffic_minutes_delay": 0,
-                    "heading": rng.randint(0, 359),
-                    "latitude": lat,
-                    "longitude": lon,
-                    "native_latitude": lat,
-                    "native_location_supported": 1,
-                    "native_longitude": lon,
-                    "native_type": "wgs",
-                }
-            )
-        result["drive_state"] = drive_state
+        result["drive_state"] = _drive_state(vehicle, now, include_location=include_location)
     if "gui_settings" in sections:
         result["gui_settings"] = {
             "gui_24_hour_time": eu,
@@ -312,88 +286,125 @@ def build_sections(
             "wheel_type": vehicle.wheels.config_value,
         }
     if "vehicle_state" in sections:
-        rng = _rng(1, "vehicle_state", vehicle.vin)
-        pressure = [round(rng.uniform(2.65, 3.05), 3) for _ in range(4)]
-        low_tire = pressure.index(min(pressure)) if rng.random() < 0.25 else None
-        if low_tire is not None:
-            pressure[low_tire] = round(pressure[low_tire] - 0.55, 3)
-        corners = ("fl", "fr", "rl", "rr")
-        tpms: dict[str, Any] = {}
-        for index, corner in enumerate(corners):
-            tpms[f"tpms_pressure_{corner}"] = pressure[index]
-            tpms[f"tpms_hard_warning_{corner}"] = False
-            tpms[f"tpms_soft_warning_{corner}"] = index == low_tire
-            tpms[f"tpms_last_seen_pressure_time_{corner}"] = int(now) - rng.randint(60, 3600)
-        update_available = vehicle.pending_update is not None
-        result["vehicle_state"] = {
-            "api_version": 81,
-            "autopark_state_v3": "standby",
-            "autopark_style": "dead_man",
-            "calendar_supported": True,
-            "car_version": vehicle.firmware,
-            "center_display_state": 0,
-            "dashcam_clip_save_available": True,
-            "dashcam_state": "Recording" if rng.random() < 0.7 else "Unavailable",
-            **{key: value for key, value in closures.items() if not key.startswith("sun_roof")},
-            "feature_bitmask": "fbdffbff,187f",
-            "homelink_device_count": rng.randint(0, 2),
-            "homelink_nearby": False,
-            "is_user_present": False,
-            "last_autopark_error": "no_error",
-            "media_info": {
-                "a2dp_source_name": "",
-                "audio_volume": 2.3333,
-                "audio_volume_increment": 0.333333,
-                "audio_volume_max": 10.333333,
-                "media_playback_status": "Stopped",
-                "now_playing_album": "",
-                "now_playing_artist": "",
-                "now_playing_duration": 0,
-                "now_playing_elapsed": 0,
-                "now_playing_source": "Spotify",
-                "now_playing_station": "",
-                "now_playing_title": "",
-            },
-            "media_state": {"remote_control_enabled": True},
-            "notifications_supported": True,
-            "odometer": vehicle.odometer_mi,
-            "parsed_calendar_supported": True,
-            "remote_start": False,
-            "remote_start_enabled": True,
-            "remote_start_supported": True,
-            "santa_mode": 0,
-            "sentry_mode": rng.random() < 0.3,
-            "sentry_mode_available": True,
-            "service_mode": False,
-            "service_mode_plus": False,
-            "smart_summon_available": True,
-            "software_update": {
-                "download_perc": 100 if update_available else 0,
-                "expected_duration_sec": 2700,
-                "install_perc": 1,
-                "status": "available" if update_available else "",
-                "version": vehicle.pending_update if update_available else " ",
-            },
-            "speed_limit_mode": {
-                "active": False,
-                "current_limit_mph": 85,
-                "max_limit_mph": 120,
-                "min_limit_mph": 50,
-                "pin_code_set": False,
-            },
-            "summon_standby_mode_enabled": False,
-            "timestamp": now_ms,
-            **tpms,
-            "tpms_rcp_front_value": 2.9,
-            "tpms_rcp_rear_value": 2.9,
-            "valet_mode": False,
-            "valet_pin_needed": True,
-            "vehicle_name": vehicle.display_name,
-            "vehicle_self_test_progress": 0,
-            "vehicle_self_test_requested": False,
-            "webcam_available": True,
-        }
+        result["vehicle_state"] = _vehicle_state(vehicle, closures, now)
     return result
+
+
+def _drive_state(vehicle: VehicleSpec, now: float, *, include_location: bool) -> dict[str, Any]:
+    now_ms = int(now * 1000)
+    eu = vehicle.region != "na"
+    rng = _rng(1, "drive_state", vehicle.vin)
+    latitude, longitude, _utc_offset = _HOME["eu" if eu else "na"]
+    drive_state: dict[str, Any] = {
+        "gps_as_of": int(now) - rng.randint(5, 600),
+        "power": 0,
+        "shift_state": None,
+        "speed": None,
+        "timestamp": now_ms,
+    }
+    if include_location:
+        lat = round(latitude + rng.uniform(-0.05, 0.05), 7)
+        lon = round(longitude + rng.uniform(-0.08, 0.08), 7)
+        drive_state.update(
+            {
+                "active_route_latitude": lat,
+                "active_route_longitude": lon,
+                "active_route_traffic_minutes_delay": 0,
+                "heading": rng.randint(0, 359),
+                "latitude": lat,
+                "longitude": lon,
+                "native_latitude": lat,
+                "native_location_supported": 1,
+                "native_longitude": lon,
+                "native_type": "wgs",
+            }
+        )
+    return drive_state
+
+
+def _vehicle_state(vehicle: VehicleSpec, closures: dict[str, Any], now: float) -> dict[str, Any]:
+    now_ms = int(now * 1000)
+    rng = _rng(1, "vehicle_state", vehicle.vin)
+    pressure = [round(rng.uniform(2.65, 3.05), 3) for _ in range(4)]
+    low_tire = pressure.index(min(pressure)) if rng.random() < 0.25 else None
+    if low_tire is not None:
+        pressure[low_tire] = round(pressure[low_tire] - 0.55, 3)
+    corners = ("fl", "fr", "rl", "rr")
+    tpms: dict[str, Any] = {}
+    for index, corner in enumerate(corners):
+        tpms[f"tpms_pressure_{corner}"] = pressure[index]
+        tpms[f"tpms_hard_warning_{corner}"] = False
+        tpms[f"tpms_soft_warning_{corner}"] = index == low_tire
+        tpms[f"tpms_last_seen_pressure_time_{corner}"] = int(now) - rng.randint(60, 3600)
+    update_available = vehicle.pending_update is not None
+    return {
+        "api_version": 81,
+        "autopark_state_v3": "standby",
+        "autopark_style": "dead_man",
+        "calendar_supported": True,
+        "car_version": vehicle.firmware,
+        "center_display_state": 0,
+        "dashcam_clip_save_available": True,
+        "dashcam_state": "Recording" if rng.random() < 0.7 else "Unavailable",
+        **{key: value for key, value in closures.items() if not key.startswith("sun_roof")},
+        "feature_bitmask": "fbdffbff,187f",
+        "homelink_device_count": rng.randint(0, 2),
+        "homelink_nearby": False,
+        "is_user_present": False,
+        "last_autopark_error": "no_error",
+        "media_info": {
+            "a2dp_source_name": "",
+            "audio_volume": 2.3333,
+            "audio_volume_increment": 0.333333,
+            "audio_volume_max": 10.333333,
+            "media_playback_status": "Stopped",
+            "now_playing_album": "",
+            "now_playing_artist": "",
+            "now_playing_duration": 0,
+            "now_playing_elapsed": 0,
+            "now_playing_source": "Spotify",
+            "now_playing_station": "",
+            "now_playing_title": "",
+        },
+        "media_state": {"remote_control_enabled": True},
+        "notifications_supported": True,
+        "odometer": vehicle.odometer_mi,
+        "parsed_calendar_supported": True,
+        "remote_start": False,
+        "remote_start_enabled": True,
+        "remote_start_supported": True,
+        "santa_mode": 0,
+        "sentry_mode": rng.random() < 0.3,
+        "sentry_mode_available": True,
+        "service_mode": False,
+        "service_mode_plus": False,
+        "smart_summon_available": True,
+        "software_update": {
+            "download_perc": 100 if update_available else 0,
+            "expected_duration_sec": 2700,
+            "install_perc": 1,
+            "status": "available" if update_available else "",
+            "version": vehicle.pending_update if update_available else " ",
+        },
+        "speed_limit_mode": {
+            "active": False,
+            "current_limit_mph": 85,
+            "max_limit_mph": 120,
+            "min_limit_mph": 50,
+            "pin_code_set": False,
+        },
+        "summon_standby_mode_enabled": False,
+        "timestamp": now_ms,
+        **tpms,
+        "tpms_rcp_front_value": 2.9,
+        "tpms_rcp_rear_value": 2.9,
+        "valet_mode": False,
+        "valet_pin_needed": True,
+        "vehicle_name": vehicle.display_name,
+        "vehicle_self_test_progress": 0,
+        "vehicle_self_test_requested": False,
+        "webcam_available": True,
+    }
 
 
 def odometer_km(vehicle: VehicleSpec) -> float:

@@ -7,6 +7,7 @@ drops the ``__is_block__`` markers and indexes resources by (type, name).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -70,6 +71,14 @@ def _blocks(parsed: dict[str, Any], key: str) -> list[dict[str, Any]]:
     return [normalise(block) for block in parsed.get(key, [])]
 
 
+def _typed_blocks(parsed: dict[str, Any], key: str) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """(type, name, body) of every two-label block: ``resource "type" "name" { ... }``."""
+    for block in _blocks(parsed, key):
+        for type_, named in block.items():
+            for name, body in named.items():
+                yield type_, name, body
+
+
 @cache
 def load_infra() -> Infra:
     infra = Infra()
@@ -78,15 +87,11 @@ def load_infra() -> Infra:
         infra.texts[path.name] = text
         with path.open() as handle:
             parsed = hcl2.load(handle)
-        for block in _blocks(parsed, "resource"):
-            for type_, named in block.items():
-                for name, body in named.items():
-                    assert (type_, name) not in infra.resources, f"duplicate {type_}.{name}"
-                    infra.resources[(type_, name)] = body
-        for block in _blocks(parsed, "data"):
-            for type_, named in block.items():
-                for name, body in named.items():
-                    infra.data[(type_, name)] = body
+        for type_, name, body in _typed_blocks(parsed, "resource"):
+            assert (type_, name) not in infra.resources, f"duplicate {type_}.{name}"
+            infra.resources[(type_, name)] = body
+        for type_, name, body in _typed_blocks(parsed, "data"):
+            infra.data[(type_, name)] = body
         for block in _blocks(parsed, "variable"):
             infra.variables.update(block)
         for block in _blocks(parsed, "output"):
