@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: up test test-fast check lint typecheck contracts fmt bench bench-reports openapi clean
+.PHONY: up test test-fast check lint typecheck contracts fmt bench bench-against bench-reports openapi clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -41,8 +41,14 @@ fmt: $(STAMP)
 	$(PY) -m ruff check --fix .
 	$(PY) -m ruff format .
 
+## Cold start per function (ratio to a bare function), then Firestore round trips per endpoint.
 bench: $(STAMP)
 	$(PY) -m bench.cold_start
+	$(PY) -m bench.round_trips
+
+## The same cold-start figures for this tree and REV side by side: make bench-against REV=92c9aad
+bench-against: $(STAMP)
+	$(PY) -m bench.cold_start --against $(REV) --runs 7
 
 ## Report generation: 10-car vs 1-car vs sequential, billed calls, PDF render, peak memory.
 bench-reports: $(STAMP)

@@ -61,7 +61,7 @@ class StoredTokens(BaseModel):
 
 
 class OrderSession(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(frozen=True, extra="ignore", defer_build=True)
 
     session_key: str  # SHA-256 of the session id; also the document id
     order_id: str  # opaque id used in storage, manifests and logs instead of the session id
