@@ -29,7 +29,19 @@ def __getattr__(target: str) -> Any:
     finally:
         gc.enable()
     gc.freeze()
+    _answer_framework_errors_in_json()
     return getattr(module, target)
+
+
+def _answer_framework_errors_in_json() -> None:
+    # functions-framework resolves the target inside its app's context: the one place where our
+    # code can reach the Flask app it built, to replace Werkzeug's HTML 404/405 pages.
+    import flask
+
+    if flask.has_app_context():
+        from shared.platform.http import install_error_pages
+
+        install_error_pages(flask.current_app)
 
 
 def __dir__() -> list[str]:

@@ -41,9 +41,10 @@ class Gateway:
         if request.path == f"{API_PREFIX}/openapi.json":
             server = request.host_url.rstrip("/")
             return _json(build_openapi(ROUTES, server_url=server), 200)(environ, start_response)
-        matching = [r for r in self.routes if r.full_path_pattern.match(request.path)]
+        matching = [r for r in self.routes if _routable(request.path, r)]
         if not matching:
-            body = {"error": {"code": "not_found", "message": f"No such path: {request.path}"}}
+            # Never echo the path: it may hold a session id (a bearer token).
+            body = {"error": {"code": "not_found", "message": "No such resource."}}
             return _json(body, 404)(environ, start_response)
         wanted = "GET" if request.method == "HEAD" else request.method
         chosen = next((r for r in matching if r.method == wanted), None)
@@ -62,6 +63,13 @@ class Gateway:
             response.headers["Allow"] = ", ".join(allowed)
             return response(environ, start_response)
         return self.apps[chosen.target](environ, start_response)
+
+
+def _routable(path: str, route: Route) -> bool:
+    # A control character (``%0A``…) is in no path we serve; the public entry refuses it too.
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in path):
+        return False
+    return bool(route.full_path_pattern.match(path))
 
 
 def _json(body: dict[str, Any], status: int) -> Response:

@@ -130,7 +130,7 @@ def _dispatch(
     at_function_root = request.path == "/" and not route.path_params
     match = None if at_function_root else route.path_pattern.search(request.path)
     if match is None and not at_function_root:
-        raise errors.NotFound(f"No such resource: {request.path}")
+        raise errors.NotFound("No such resource.")  # never echo the path: it may hold a session id
     call = Call(
         route=route,
         request=request,
@@ -202,6 +202,34 @@ def json_response(
     response = Response(json.dumps(body), status=status, mimetype="application/json")
     response.headers.update(headers or {})
     return response
+
+
+def install_error_pages(app: flask.Flask) -> None:
+    """Answer the framework's own refusals in the JSON error shape, not Werkzeug's HTML pages.
+
+    functions-framework routes every path to the function, except paths its URL rules cannot
+    match (a control character such as ``%0A``) and methods a rule does not take: those never
+    reach ``endpoint`` and would get an HTML page.
+    """
+    from werkzeug.exceptions import HTTPException
+
+    def as_json(exception: HTTPException) -> Response:
+        request_id = _request_id(flask.request)
+        status = exception.code or 500
+        if status == 404:
+            error: errors.ApiError = errors.NotFound("No such resource.")
+        elif status == 405:
+            allowed = sorted(getattr(exception, "valid_methods", None) or [])
+            error = errors.MethodNotAllowed(flask.request.method, allowed)
+        elif status >= 500:
+            error = errors.InternalError()
+        else:
+            error = errors.BadRequest("The request could not be understood.")
+        response = error_response(error, request_id)
+        response.headers["X-Request-Id"] = request_id
+        return response
+
+    app.register_error_handler(HTTPException, as_json)
 
 
 def error_response(error: errors.ApiError, request_id: str) -> Response:
