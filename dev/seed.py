@@ -27,7 +27,8 @@ def seed_demo_data(settings: Settings, stripe_api_base: str) -> list[str]:
     )
     lines = [
         f"bucket gs://{settings.reports_bucket}",
-        f"Cloud Tasks queue {settings.tasks_queue} ({settings.tasks_location})",
+        f"Cloud Tasks queue {settings.tasks_queue} ({settings.tasks_location}) -> "
+        f"{settings.worker_url}, OIDC token of {settings.tasks_invoker_service_account}",
         f"localstripe webhook -> {webhook_url}",
     ]
     authorize = f"{settings.tesla_auth_url}/authorize"

@@ -3,7 +3,7 @@ file, built on first use and rebuilt when the requirements (or the interpreter) 
 
 For tools whose dependency pins clash with the main venv (checkov). The venv's stamp holds the
 SHA-256 of the requirements file plus the Python version; a file lock serialises concurrent first
-uses. ``dev/localcloud.py`` uses it for the Cloud Tasks emulator.
+uses.
 """
 
 from __future__ import annotations

@@ -3,8 +3,6 @@ GET /tesla/report/{id}/pdf/{vehicle_id} and GET /tesla/report/{id}/receipt."""
 
 from __future__ import annotations
 
-import hmac
-
 import functions_framework
 from werkzeug.wrappers import Response
 
@@ -12,9 +10,8 @@ from functions.routes import endpoint
 from shared.delivery import generation
 from shared.delivery import reading as report_delivery
 from shared.delivery.models import GenerateResponse, ReportsResponse, WorkerAck
-from shared.delivery.tasks import WORKER_SECRET_HEADER
 from shared.orders import sessions
-from shared.platform import errors
+from shared.platform import oidc
 from shared.platform.http import Call
 
 
@@ -28,15 +25,19 @@ def reports_generate(call: Call) -> GenerateResponse:
 @functions_framework.http
 @endpoint("reports_worker")
 def reports_worker(call: Call) -> WorkerAck:
-    if call.settings.environment == "local":
-        # In the cloud only Cloud Tasks' OIDC token gets through IAM; locally a shared secret.
-        supplied = call.request.headers.get(WORKER_SECRET_HEADER, "")
-        expected = call.settings.worker_shared_secret.get_secret_value()
-        if not hmac.compare_digest(supplied, expected):
-            raise errors.Unauthorized("Only Cloud Tasks may call the worker.")
+    # Ingress and IAM already keep others out in the cloud; the token is checked here too, in
+    # every environment (locally it is the only check), before anything is read or built.
+    oidc.verify_bearer(
+        call.request.headers.get("Authorization"),
+        certs_url=call.settings.tasks_oidc_certs_url,
+        audience=call.settings.worker_url,
+        service_account=call.settings.tasks_invoker_service_account,
+    )
     from shared.delivery.worker import build_car_report
 
-    outcome = build_car_report(call.settings, call.body.session_key, call.body.vehicle_id)
+    outcome = build_car_report(
+        call.settings, call.body.session_key, call.body.vehicle_id, call.body.generation
+    )
     return WorkerAck(outcome=outcome)
 
 

@@ -48,6 +48,11 @@ resource "google_cloudfunctions2_function" "internal" {
 
   lifecycle {
     ignore_changes = [build_config[0].source, labels]
+    postcondition {
+      # The worker's URL (task target, OIDC audience the worker verifies) is computed in main.tf.
+      condition     = each.key != local.worker_name || self.url == local.worker_function_url
+      error_message = "The worker's URL is not the one main.tf computes (local.worker_function_url)."
+    }
   }
 
   depends_on = [

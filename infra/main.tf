@@ -5,9 +5,13 @@ locals {
   internal_routes = { for name, route in var.routes : name => route if !route.public }
 
   # The function Cloud Tasks calls, and the URL (function URL + route path) a task is sent to:
-  # the route matches at the end of the request path, and the OIDC audience is this full URL.
-  worker_name = one([for name, route in var.routes : name if route.target == var.worker_target])
-  worker_url  = "${google_cloudfunctions2_function.internal[local.worker_name].url}${var.routes[local.worker_name].full_path}"
+  # the route matches at the end of the request path, and the OIDC audience is this full URL,
+  # which the worker itself checks (CPT_WORKER_URL in its own environment too). Written out
+  # rather than read from the function, which cannot take its own URL as an input; a
+  # postcondition on the function checks that it is the URL Google gave it.
+  worker_name         = one([for name, route in var.routes : name if route.target == var.worker_target])
+  worker_function_url = "https://${var.region}-${var.project_id}.cloudfunctions.net/${local.worker_name}"
+  worker_url          = "${local.worker_function_url}${var.routes[local.worker_name].full_path}"
 
   # Cloud Tasks' dispatch deadline for HTTP tasks when the task sets none (shared/tasks.py sets
   # none): 10 minutes. It must not exceed the worker's timeout, or every long build is retried
@@ -61,6 +65,7 @@ locals {
     CPT_TRUSTED_PROXY_HOPS = "2"
   })
   internal_env = merge(local.common_env, {
+    CPT_WORKER_URL         = local.worker_url
     CPT_TRUSTED_PROXY_HOPS = "1"
   })
 

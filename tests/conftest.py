@@ -49,17 +49,24 @@ logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
 def _forget_cached_configuration() -> None:
     from shared.platform.clients import reset_clients
+    from shared.platform.oidc import forget_keys
     from shared.platform.settings import get_settings
 
     get_settings.cache_clear()
     reset_clients()
+    forget_keys()
 
 
 @pytest.fixture(scope="session")
 def app_env(
     local_cloud: LocalCloud, tesla_sim: TeslaSimulator, paypal_sim: PayPalSimulator
 ) -> Iterator[dict[str, str]]:
-    """The environment the functions run with in tests: emulators, simulators, test project."""
+    """The environment the functions run with in tests: emulators, simulators, test project.
+
+    ``local_cloud`` already put the Cloud Tasks emulator (simulators/cloud_tasks) in os.environ:
+    CPT_TASKS_EMULATOR_HOST for enqueueing, CPT_TASKS_OIDC_CERTS_URL for the worker to verify
+    the tokens it signs.
+    """
     env = {
         "CPT_ENVIRONMENT": "local",
         "CPT_PROJECT_ID": TEST_PROJECT,

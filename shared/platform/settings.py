@@ -29,8 +29,10 @@ _SECRET_FIELDS = (
     "stripe_webhook_secret",
     "paypal_client_secret",
     "token_encryption_key",
-    "worker_shared_secret",
 )
+# Where Google publishes the keys its OIDC ID tokens (Cloud Tasks' included) are signed with.
+GOOGLE_OIDC_CERTS_URL = "https://www.googleapis.com/oauth2/v3/certs"
+LOCAL_TASKS_INVOKER = "cpt-tasks-invoker@cpt-local.iam.gserviceaccount.com"
 
 # The deploy unit is the repository root; settings.py sits in shared/platform/.
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -52,12 +54,17 @@ class Settings(BaseSettings):
     tasks_queue: str = "reports"
     tasks_location: str = "europe-north1"
     tasks_emulator_host: str | None = None  # host:port of the local Cloud Tasks emulator
+    # Where report tasks are sent; also the audience of their OIDC token, which the worker checks.
     worker_url: str = "http://127.0.0.1:8080/api/v1/internal/reports/worker"
-    worker_shared_secret: SecretStr = SecretStr("local-worker-secret")
-    # The service account whose OIDC token Cloud Tasks sends to the worker (deployed only).
-    tasks_invoker_service_account: str = ""
-    # How long one worker attempt owns a car before another delivery may take over.
-    worker_lease_s: int = Field(default=600, gt=0)
+    # The service account whose OIDC token Cloud Tasks sends to the worker (set outside local).
+    tasks_invoker_service_account: str = LOCAL_TASKS_INVOKER
+    # The keys the worker verifies task tokens against: Google's; locally the Cloud Tasks
+    # emulator's (dev/localcloud.py sets it). Nothing else is accepted outside local.
+    tasks_oidc_certs_url: str = GOOGLE_OIDC_CERTS_URL
+    # How long one worker attempt owns a car before another delivery may take over: longer than
+    # the worker's function timeout (900 s), so a live attempt always holds its lease
+    # (docs/reports.md, "Crash safety").
+    worker_lease_s: int = Field(default=960, gt=0)
 
     # Tesla
     tesla_client_id: str = "cpt-local-client"
@@ -118,6 +125,13 @@ class Settings(BaseSettings):
     # Who issues the receipts (name, business id, VAT number, address): one file per environment.
     seller_path: Path = REPO_ROOT / "config" / "seller.json"
 
+    # --- Offline cars finished later (shared/delivery/worker.py; docs/reports.md) ---
+    # A car that could not be woken gets its partial report now and is tried again after each of
+    # these delays (seconds from the attempt that failed to wake it): +1 h, +6 h, +24 h, +72 h.
+    # Empty: never retried.
+    car_retry_delays_s: tuple[int, ...] = (3600, 6 * 3600, 24 * 3600, 72 * 3600)
+    # --- end of offline-car settings ---
+
     # Request limits
     max_request_bytes: int = Field(default=64 * 1024, gt=0)
     # How many proxies in front of the functions append to X-Forwarded-For: 1 for a function
@@ -133,6 +147,8 @@ class Settings(BaseSettings):
         if isinstance(data, dict) and data.get("environment", "local") != "local":
             for name in _SECRET_FIELDS:
                 data.setdefault(name, "")
+            # Not a secret, but a deployed function must be told which account calls its worker.
+            data.setdefault("tasks_invoker_service_account", "")
         return data
 
     @model_validator(mode="after")
@@ -152,7 +168,20 @@ class Settings(BaseSettings):
             )
         if not self.wui_url.startswith("https://"):
             raise ValueError(f"environment {self.environment!r} needs an https CPT_WUI_URL")
+        self._deployed_tasks_identity_is_real()
         return self
+
+    def _deployed_tasks_identity_is_real(self) -> None:
+        if self.tasks_invoker_service_account in ("", LOCAL_TASKS_INVOKER):
+            raise ValueError(
+                f"environment {self.environment!r} needs CPT_TASKS_INVOKER_SERVICE_ACCOUNT"
+            )
+        if self.tasks_oidc_certs_url != GOOGLE_OIDC_CERTS_URL:
+            # Any other key set would let whoever holds its private key call the worker.
+            raise ValueError(
+                f"environment {self.environment!r} verifies task tokens against Google's keys "
+                f"only: CPT_TASKS_OIDC_CERTS_URL must be {GOOGLE_OIDC_CERTS_URL}"
+            )
 
     @property
     def wui_origin(self) -> str:

@@ -9,6 +9,7 @@ import pypdf
 import requests
 
 from shared.delivery import report_store
+from shared.delivery.tasks import task_id
 from shared.orders import sessions
 from shared.orders.manifests import read_manifest
 from shared.orders.order_state import SessionStatus
@@ -105,22 +106,30 @@ def _gcs() -> str:
     return os.environ["STORAGE_EMULATOR_HOST"]
 
 
-def test_the_same_task_delivered_twice_builds_one_report(order, fast_tesla):
+def test_the_same_task_delivered_twice_builds_one_report(order, fast_tesla, tasks_emulator):
     pay_free(order, "solo", "basic")
     session = wait_for_status(order, "complete")
     calls = fast_tesla.ledger()["total_calls"]
     vehicle_id = session.selected_vehicle_ids[0]
+    # The emulator delivered the car's task with its OIDC token, which the worker accepted.
+    car = report_store.car_documents(get_settings(), session.session_key)[vehicle_id]
+    name = task_id(session.order_id, vehicle_id, car.generation)
+    delivered = tasks_emulator.admin(f"tasks/{name}")
+    assert delivered["state"] == "succeeded", delivered
+    token = tasks_emulator.token(
+        audience=get_settings().worker_url, email=get_settings().tasks_invoker_service_account
+    )
     response = order.gateway.post(
         "/api/v1/internal/reports/worker",
         json={"session_key": session.session_key, "vehicle_id": vehicle_id, "generation": 0},
-        headers={"X-CPT-Worker-Secret": get_settings().worker_shared_secret.get_secret_value()},
+        headers={"Authorization": f"Bearer {token}"},
     )
     assert response.status_code == 200
     assert response.json["outcome"] in ("skipped:complete", "done")
     assert fast_tesla.ledger()["total_calls"] == calls
 
 
-def test_worker_refuses_callers_without_the_secret(order):
+def test_worker_refuses_callers_without_a_token(order):
     response = order.gateway.post(
         "/api/v1/internal/reports/worker",
         json={"session_key": "a" * 64, "vehicle_id": 1, "generation": 0},

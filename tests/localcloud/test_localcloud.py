@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import queue
 import shutil
@@ -18,8 +19,10 @@ import pytest
 import requests
 from werkzeug.wrappers import Request, Response
 
-from dev import localcloud, toolvenv
+from dev import localcloud
 from dev.localcloud import (
+    CLOUD_REPORTS_QUEUE,
+    FAST_RETRY_REPORTS_QUEUE,
     FIRESTORE_INSTALL_HINT,
     STRIPE_TEST_SECRET_KEY,
     LocalCloud,
@@ -32,6 +35,7 @@ from dev.localcloud import (
     start_firestore,
     start_gcs,
     start_stripe,
+    start_tasks,
 )
 from dev.serving import serve_in_thread
 from tests.fixtures.localcloud import TEST_PROJECT
@@ -127,13 +131,16 @@ def test_gcs_upload_download_and_create_only_precondition(gcs_bucket) -> None:
 # --- Cloud Tasks ----------------------------------------------------------------------------
 
 
-def test_cloud_tasks_http_task_is_dispatched_with_cloud_tasks_headers(
+def test_cloud_tasks_http_task_is_dispatched_with_headers_and_a_verifiable_oidc_token(
     local_cloud: LocalCloud,
 ) -> None:
     from google.cloud import tasks_v2
 
+    from shared.platform.oidc import verify_bearer
+
     client = cloud_tasks_client(os.environ["CPT_TASKS_EMULATOR_HOST"])
     queue_path = client.queue_path(TEST_PROJECT, local_cloud.location, "reports")
+    invoker = "cpt-tasks-invoker@cpt-test.iam.gserviceaccount.com"
     with recording_server() as (url, received):
         task = client.create_task(
             parent=queue_path,
@@ -144,6 +151,9 @@ def test_cloud_tasks_http_task_is_dispatched_with_cloud_tasks_headers(
                     url=f"{url}/worker",
                     headers={"Content-Type": "application/json"},
                     body=b'{"vehicle": "v1"}',
+                    oidc_token=tasks_v2.OidcToken(
+                        service_account_email=invoker, audience=f"{url}/worker"
+                    ),
                 ),
             ),
         )
@@ -155,27 +165,95 @@ def test_cloud_tasks_http_task_is_dispatched_with_cloud_tasks_headers(
         "/worker",
         b'{"vehicle": "v1"}',
     )
-    assert delivered.headers["X-Cloudtasks-Queuename"] == queue_path
+    assert delivered.headers["X-Cloudtasks-Queuename"] == "reports"
     assert delivered.headers["X-Cloudtasks-Taskname"] == task.name.rsplit("/", 1)[-1]
     assert delivered.headers["X-Cloudtasks-Taskretrycount"] == "0"
+    caller = verify_bearer(
+        delivered.headers["Authorization"],
+        certs_url=os.environ["CPT_TASKS_OIDC_CERTS_URL"],
+        audience=f"{url}/worker",
+        service_account=invoker,
+    )
+    assert caller.email == invoker
 
 
-def test_cloud_tasks_failed_task_is_retried_at_once_up_to_max_retries(
+def test_cloud_tasks_refuses_a_task_name_used_before(local_cloud: LocalCloud) -> None:
+    from google.api_core.exceptions import AlreadyExists
+    from google.cloud import tasks_v2
+
+    client = cloud_tasks_client(os.environ["CPT_TASKS_EMULATOR_HOST"])
+    queue_path = client.queue_path(TEST_PROJECT, local_cloud.location, "reports")
+    with recording_server() as (url, received):
+        task = tasks_v2.Task(
+            name=f"{queue_path}/tasks/once-{uuid.uuid4().hex}",
+            http_request=tasks_v2.HttpRequest(url=url),
+        )
+        client.create_task(parent=queue_path, task=task)
+        received.get(timeout=DELIVERY_TIMEOUT_S)
+        with pytest.raises(AlreadyExists):  # also once the first one has completed
+            client.create_task(parent=queue_path, task=task)
+    client.transport.close()
+
+
+def test_cloud_tasks_failed_task_is_retried_on_the_queue_schedule_up_to_max_attempts(
     local_cloud: LocalCloud,
 ) -> None:
     from google.cloud import tasks_v2
 
+    config = FAST_RETRY_REPORTS_QUEUE  # what tests/fixtures/localcloud.py starts
     client = cloud_tasks_client(os.environ["CPT_TASKS_EMULATOR_HOST"])
     queue_path = client.queue_path(TEST_PROJECT, local_cloud.location, "reports")
     with recording_server(status=500) as (url, received):
         client.create_task(
             parent=queue_path, task=tasks_v2.Task(http_request=tasks_v2.HttpRequest(url=url))
         )
-        attempts = [received.get(timeout=DELIVERY_TIMEOUT_S) for _ in range(3)]
-        with pytest.raises(queue.Empty):  # max_retries=2: the third attempt was the last
-            received.get(timeout=0.6)
+        attempts = [received.get(timeout=DELIVERY_TIMEOUT_S) for _ in range(config.max_attempts)]
+        with pytest.raises(queue.Empty):  # max_attempts reached: no more
+            received.get(timeout=2 * config.max_backoff_s)
     client.transport.close()
-    assert [a.headers["X-Cloudtasks-Taskretrycount"] for a in attempts] == ["0", "1", "2"]
+    assert [a.headers["X-Cloudtasks-Taskretrycount"] for a in attempts] == [
+        str(n) for n in range(config.max_attempts)
+    ]
+    etas = [float(a.headers["X-Cloudtasks-Tasketa"]) for a in attempts]
+    gaps = [later - earlier for earlier, later in itertools.pairwise(etas)]
+    # 0.05, 0.1, 0.2, 0.4, 0.8: min backoff doubled max_doublings times, capped at max backoff.
+    expected = [min(config.min_backoff_s * 2**n, config.max_backoff_s) for n in range(len(gaps))]
+    assert gaps == pytest.approx(expected, abs=0.3), gaps
+
+
+def test_tasks_queue_gets_the_cloud_retry_config_and_both_ports_close_on_stop() -> None:
+    config = CLOUD_REPORTS_QUEUE
+    service = start_tasks(project="cpt-mirror", queue_config=config)
+    grpc_port = int(service.env["CPT_TASKS_EMULATOR_HOST"].rsplit(":", 1)[1])
+    http_port = int(service.links["http"].rsplit(":", 1)[1])
+    try:
+        assert requests.get(f"{service.links['http']}/health", timeout=5).json() == {"status": "ok"}
+        assert service.env["CPT_TASKS_OIDC_CERTS_URL"] == service.links["certs"]
+        assert requests.get(service.links["certs"], timeout=5).json()["keys"]
+        client = cloud_tasks_client(service.env["CPT_TASKS_EMULATOR_HOST"])
+        found = client.get_queue(name=client.queue_path("cpt-mirror", "europe-north1", "reports"))
+        client.transport.close()
+        retry, limits = found.retry_config, found.rate_limits
+        assert (retry.max_attempts, retry.max_doublings) == (config.max_attempts, 4)
+        assert retry.min_backoff.total_seconds() == config.min_backoff_s == 10
+        assert retry.max_backoff.total_seconds() == config.max_backoff_s == 300
+        assert retry.max_retry_duration.total_seconds() == config.max_retry_duration_s
+        assert limits.max_concurrent_dispatches == config.max_concurrent_dispatches
+        assert limits.max_dispatches_per_second == config.max_dispatches_per_second
+    finally:
+        service.stop()
+    assert not process_group_alive(service.pid)
+    for port in (grpc_port, http_port):  # nobody listens any more
+        with pytest.raises(ConnectionRefusedError):
+            socket.create_connection(("127.0.0.1", port), timeout=2).close()
+
+
+def test_tasks_emulator_refuses_a_taken_http_port() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        with pytest.raises(ServiceStartError, match="in use"):
+            start_tasks(http_port=taken.getsockname()[1])
 
 
 # --- Stripe ---------------------------------------------------------------------------------
@@ -328,13 +406,3 @@ def test_failed_or_interrupted_start_stops_what_already_started(
     ):
         time.sleep(0.05)
     assert not [t.name for t in threading.enumerate() if t.name.startswith("localcloud")]
-
-
-def test_tasks_venv_is_reused_when_requirements_are_unchanged() -> None:
-    script = localcloud.ensure_tasks_emulator_venv()
-    stamp = localcloud.TASKS_EMULATOR_VENV / toolvenv.STAMP_NAME
-    assert script.is_file()
-    assert stamp.read_text().strip() == toolvenv.fingerprint(localcloud.TASKS_EMULATOR_REQUIREMENTS)
-    mtime = stamp.stat().st_mtime_ns
-    localcloud.ensure_tasks_emulator_venv()
-    assert stamp.stat().st_mtime_ns == mtime  # no reinstall

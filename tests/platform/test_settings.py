@@ -13,7 +13,7 @@ DEPLOYED_SECRETS = {
     "CPT_STRIPE_WEBHOOK_SECRET": "whsec_real",
     "CPT_PAYPAL_CLIENT_SECRET": "real-paypal",
     "CPT_TOKEN_ENCRYPTION_KEY": "cmVhbC1rZXktcmVhbC1rZXktcmVhbC1rZXktMzJieXQ=",
-    "CPT_WORKER_SHARED_SECRET": "real-worker",
+    "CPT_TASKS_INVOKER_SERVICE_ACCOUNT": "cpt-tasks-invoker@cpt-prd.iam.gserviceaccount.com",
     "CPT_WUI_URL": "https://dev.carpulsetracker.com",
 }
 
@@ -65,6 +65,9 @@ def test_deployed_function_without_a_secret_has_it_empty(monkeypatch):
     monkeypatch.setenv("CPT_ENVIRONMENT", "prd")
     monkeypatch.setenv("CPT_WUI_URL", "https://carpulsetracker.com")
     monkeypatch.setenv("CPT_STRIPE_WEBHOOK_SECRET", "whsec_real")
+    monkeypatch.setenv(
+        "CPT_TASKS_INVOKER_SERVICE_ACCOUNT", DEPLOYED_SECRETS["CPT_TASKS_INVOKER_SERVICE_ACCOUNT"]
+    )
     settings = Settings()
     assert settings.stripe_webhook_secret.get_secret_value() == "whsec_real"
     assert settings.stripe_secret_key.get_secret_value() == ""
