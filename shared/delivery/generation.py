@@ -5,7 +5,10 @@ not built yet (deterministic task names). It runs automatically right after paym
 whenever the WUI calls ``POST /reports/generate`` — an idempotent retry that re-queues only the
 cars that are missing or failed. When every car has ended (complete, partial or failed — each
 with its reasons), ``finish_if_done`` completes the order, writes the delivery record and
-deletes the brand tokens: nothing more will be fetched.
+deletes the brand tokens: nothing more will be fetched — unless a car that could not be woken
+has a retry planned. The order is complete then too (the customer has every report, one of them
+partial and marked as retried later); the tokens stay until its last retry has ended
+(``retry_ended``), and the delivery record is rewritten after each retry.
 """
 
 from __future__ import annotations
@@ -95,7 +98,9 @@ def _generation_to_queue(
         return None
     if car.status == CarStatus.FAILED and not retry_failed:
         return None
-    if not retry_failed and car.status != CarStatus.WAITING_RECONNECT:
+    if car.status not in (CarStatus.FAILED, CarStatus.WAITING_RECONNECT):
+        # Pending: its task (this name) is queued or being retried; a new name per generate
+        # call would queue the car once per call and build (and bill) it more than once.
         return car.generation
     # A new task name: Cloud Tasks refuses a name used in the last hours, and the old task may
     # have ended. A duplicate delivery is harmless (the worker claims a car).
@@ -146,10 +151,12 @@ def finish_if_done(settings: Settings, session_key: str) -> bool:
         cars = report_store.car_documents(settings, session_key, transaction=transaction)
         if not all(v in cars and cars[v].is_final for v in session.selected_vehicle_ids):
             return False, None
+        retrying = any(car.next_attempt_at is not None for car in cars.values())
         done = session.model_copy(
             update={
                 "status": order_state.apply("finish_generation", session.status),
-                "tokens": None,  # nothing more to fetch: the tokens go
+                # Nothing more to fetch: the tokens go — after an offline car's last retry.
+                "tokens": session.tokens if retrying else None,
                 "updated_at": datetime.now(UTC),
             }
         )
@@ -164,7 +171,27 @@ def finish_if_done(settings: Settings, session_key: str) -> bool:
     return finished
 
 
-def _write_delivery_record(settings: Settings, session: sessions.OrderSession) -> None:
+def retry_ended(settings: Settings, session_key: str) -> None:
+    """After an offline car's retry in a complete order: rewrite the delivery record, and drop
+    the tokens once no car has a retry planned any more."""
+    session = sessions.load_session_by_key(settings, session_key, allow_expired=True)
+    if session.status != SessionStatus.COMPLETE:
+        return
+    cars = report_store.car_documents(settings, session_key)
+    if session.tokens is not None and all(car.next_attempt_at is None for car in cars.values()):
+        session = sessions.update_session_by_key(
+            settings,
+            session_key,
+            lambda current: current.model_copy(update={"tokens": None}),
+            allow_expired=True,
+        )
+        logger.info("order retries ended", extra={"fields": {"order_id": session.order_id}})
+    _write_delivery_record(settings, session, replace=True)
+
+
+def _write_delivery_record(
+    settings: Settings, session: sessions.OrderSession, *, replace: bool = False
+) -> None:
     cars = report_store.car_documents(settings, session.session_key)
     history, _ = report_store.history_artifact(settings, session.session_key)
     delivered = []
@@ -179,6 +206,8 @@ def _write_delivery_record(settings: Settings, session: sessions.OrderSession) -
                 modules=car.modules if car else None,
                 tesla_calls=car.tesla_calls if car else [],
                 tesla_cost_micro_usd=car.tesla_cost_micro_usd if car else 0,
+                next_attempt_at=car.next_attempt_at if car else None,
+                earlier_reports=len(car.history) if car else 0,
             )
         )
     report_store.write_delivery_record(
@@ -191,6 +220,7 @@ def _write_delivery_record(settings: Settings, session: sessions.OrderSession) -
                 history.model_dump(mode="python", exclude_unset=True) if history else {}
             ),
         ),
+        replace=replace,
     )
 
 

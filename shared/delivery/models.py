@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from pydantic import Field, PositiveInt
@@ -41,6 +42,11 @@ class CarReportStatus(ResponseModel):
     )
     reason: str | None = Field(description="Why a report is partial or failed, per module.")
     pdf_url: str | None = Field(description="Path of the PDF download, once built.")
+    next_attempt_at: datetime | None = Field(
+        default=None,
+        description="When a car that could not be woken is tried again (its partial report "
+        "is replaced by a complete one, at no charge); null when no retry is planned.",
+    )
 
 
 class ReportsResponse(ResponseModel):

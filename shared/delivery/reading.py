@@ -43,6 +43,7 @@ def reports_of(settings: Settings, session_id: str, *, api_prefix: str) -> Repor
                 pdf_url=f"{api_prefix}/tesla/report/{{session_id}}/pdf/{vehicle.id}"
                 if car is not None and car.pdf_path
                 else None,
+                next_attempt_at=car.next_attempt_at if car else None,
             )
         )
     return ReportsResponse(status=session.status.value, reports=reports, vehicles=views)

@@ -5,16 +5,20 @@
   write contention between cars built at the same time.
 - Cloud Storage, beside ``order.json``: ``{order_id}/{vehicle_id}.json`` (the report),
   ``{order_id}/{vehicle_id}.pdf`` and ``{order_id}/charging_history.json`` (the order's one
-  charging-history fetch, already split by VIN). The bucket is private.
+  charging-history fetch, already split by VIN). A car built again under a later task generation
+  (an offline car retried) gets ``{vehicle_id}.g{N}.json``/``.pdf``, so its earlier report stays.
+  The bucket is private.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import math
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -46,6 +50,28 @@ class _Record(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
 
+class AttemptCalls(_Record):
+    """The Tesla calls one delivery made for its car, written right after its fetch phase: an
+    attempt that dies before its upload is still accounted for."""
+
+    generation: int
+    tesla_calls: list[dict[str, Any]] = Field(default_factory=list)  # CallRecord.as_manifest()
+    billed_calls: int = 0
+    tesla_cost_micro_usd: int = 0
+    recorded_at: datetime | None = None
+
+
+class EarlierReport(_Record):
+    """A report the car had before it was built again (an offline car's partial report)."""
+
+    generation: int
+    status: CarStatus
+    json_path: str | None = None
+    pdf_path: str | None = None
+    reason: str | None = None
+    replaced_at: datetime | None = None
+
+
 class CarReport(_Record):
     """One car's document: where its report stands. Every field has the name it always had;
     the defaults are what a document written before that field existed means."""
@@ -63,10 +89,57 @@ class CarReport(_Record):
     reason: str | None = None  # why partial or failed, per module
     tesla_calls: list[dict[str, Any]] = Field(default_factory=list)  # CallRecord.as_manifest()
     tesla_cost_micro_usd: int = 0
+    # Offline cars finished later: when the car is tried again (None: no retry planned), how
+    # many retries were planned so far, and the reports it had before the current one.
+    next_attempt_at: datetime | None = None
+    retries: int = 0
+    history: list[EarlierReport] = Field(default_factory=list)
+    attempt_calls: dict[str, AttemptCalls] = Field(default_factory=dict)  # by attempt number
 
     @property
     def is_final(self) -> bool:
         return self.status in FINAL
+
+    def retry_due(self, generation: int | None) -> bool:
+        """A delivery of ``generation`` is this car's planned retry."""
+        return (
+            self.status == CarStatus.PARTIAL
+            and self.next_attempt_at is not None
+            and generation == self.generation
+        )
+
+    def lease_left_s(self, now: datetime) -> int:
+        """Whole seconds until the lease ends (0: none, or it has ended)."""
+        if self.lease_until is None or self.lease_until <= now:
+            return 0
+        return max(1, math.ceil((self.lease_until - now).total_seconds()))
+
+
+ClaimOutcome = Literal["claimed", "done", "busy"]
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What one delivery got: the car (as claimed, or as found), and its attempt number."""
+
+    outcome: ClaimOutcome
+    car: CarReport
+    attempt: int = 0  # the car's attempts counter for this delivery, when claimed
+    retry_after_s: int = 0  # when busy: the seconds left on the other delivery's lease
+
+    @property
+    def is_retry(self) -> bool:
+        """The claim rebuilds a car that already has its (partial) report."""
+        return self.car.is_final
+
+
+def claim_outcome(car: CarReport, now: datetime, generation: int | None) -> ClaimOutcome:
+    """Pure: whether a delivery (of task ``generation``) may build the car now."""
+    if car.lease_left_s(now):
+        return "busy"  # another delivery holds a live lease: the caller answers 503
+    if car.is_final and not car.retry_due(generation):
+        return "done"
+    return "claimed"
 
 
 class CarUpdate(BaseModel):
@@ -82,6 +155,9 @@ class CarUpdate(BaseModel):
     modules: dict[str, str] | None = None
     tesla_calls: list[dict[str, Any]] | None = None
     tesla_cost_micro_usd: int | None = None
+    next_attempt_at: datetime | None = None
+    retries: int | None = None
+    history: list[EarlierReport] | None = None
 
 
 class HistoryState(StrEnum):
@@ -116,6 +192,8 @@ class DeliveredCar(_Record):
     modules: dict[str, str] | None
     tesla_calls: list[dict[str, Any]]
     tesla_cost_micro_usd: int
+    next_attempt_at: datetime | None = None  # an offline car still to be tried again
+    earlier_reports: int = 0  # reports it had before the current one
 
 
 class DeliveryRecord(_Record):
@@ -203,38 +281,89 @@ def _car_fields(car: CarReport) -> dict[str, Any]:
 
 def claim_car(settings: Settings, session_key: str, vehicle_id: int, lease_s: int) -> str:
     """Take a car for one attempt: ``claimed``, ``done`` (already final) or ``busy``."""
+    return claim(settings, session_key, vehicle_id, lease_s).outcome
+
+
+def claim(
+    settings: Settings,
+    session_key: str,
+    vehicle_id: int,
+    lease_s: int,
+    *,
+    generation: int | None = None,
+) -> Claim:
+    """Take a car for one delivery of its task (``generation``: the task's, when known).
+
+    ``claimed``: this delivery builds it, under a lease of ``lease_s``; ``done``: it has its
+    report and no retry of this generation is due; ``busy``: another delivery holds a live
+    lease. A planned retry of an offline car keeps its partial status (and report) while it is
+    rebuilt: the customer goes on reading the partial report meanwhile.
+    """
     from google.cloud import firestore
 
     reference = car_reference(settings, session_key, vehicle_id)
     now = datetime.now(UTC)
 
     @firestore.transactional
-    def claim(transaction: firestore.Transaction) -> str:
+    def take(transaction: firestore.Transaction) -> Claim:
         snapshot = reference.get(transaction=transaction)
         current = (
             car_from_document(snapshot.to_dict() or {})
             if snapshot.exists
             else CarReport(vehicle_id=vehicle_id)
         )
-        if current.is_final:
-            return "done"
-        lease = current.lease_until
-        if current.status == CarStatus.RUNNING and lease is not None and lease > now:
-            return "busy"  # another delivery of the same task is working on it
+        outcome = claim_outcome(current, now, generation)
+        if outcome != "claimed":
+            return Claim(outcome, current, retry_after_s=current.lease_left_s(now))
         claimed = current.model_copy(
             update={
                 "vehicle_id": vehicle_id,
-                "status": CarStatus.RUNNING,
+                "status": current.status if current.is_final else CarStatus.RUNNING,
                 "lease_until": now + timedelta(seconds=lease_s),
                 "attempts": current.attempts + 1,
                 "updated_at": now,
             }
         )
         transaction.set(reference, claimed.model_dump(mode="python"))
-        return "claimed"
+        return Claim("claimed", claimed, attempt=claimed.attempts)
 
-    outcome: str = claim(firestore_client().transaction())
-    return outcome
+    taken: Claim = take(firestore_client().transaction())
+    return taken
+
+
+def record_attempt_calls(
+    settings: Settings, session_key: str, vehicle_id: int, attempt: int, calls: AttemptCalls
+) -> None:
+    """Store one attempt's Tesla calls under its number (a merge: other attempts' stay)."""
+    car_reference(settings, session_key, vehicle_id).set(
+        {"attempt_calls": {str(attempt): calls.model_dump(mode="python")}}, merge=True
+    )
+
+
+def settle_car(
+    settings: Settings, session_key: str, vehicle_id: int, attempt: int, change: CarUpdate
+) -> bool:
+    """Write how an attempt ended, unless another delivery took the car over meanwhile (its
+    lease had run out): False then, and nothing is written."""
+    from google.cloud import firestore
+
+    reference = car_reference(settings, session_key, vehicle_id)
+
+    @firestore.transactional
+    def settle(transaction: firestore.Transaction) -> bool:
+        snapshot = reference.get(transaction=transaction)
+        if car_from_document(snapshot.to_dict() or {}).attempts != attempt:
+            return False
+        fields = change.model_dump(mode="python", exclude_unset=True)
+        transaction.set(
+            reference,
+            {**fields, "lease_until": None, "updated_at": datetime.now(UTC)},
+            merge=True,
+        )
+        return True
+
+    settled: bool = settle(firestore_client().transaction())
+    return settled
 
 
 def update_car(settings: Settings, session_key: str, vehicle_id: int, change: CarUpdate) -> None:
@@ -292,26 +421,40 @@ def end_history_lease(settings: Settings, session_key: str, ended: HistoryArtifa
     )
 
 
-def write_delivery_record(settings: Settings, record: DeliveryRecord) -> bool:
+def write_delivery_record(
+    settings: Settings, record: DeliveryRecord, *, replace: bool = False
+) -> bool:
+    """Create-only when the order completes; ``replace`` after an offline car's retry."""
     body = json.dumps(record.model_dump(mode="python"), indent=2, default=str)
-    return write_blob_once(
-        settings, f"{record.order_id}/delivery.json", body.encode(), "application/json"
-    )
+    path = f"{record.order_id}/delivery.json"
+    if replace:
+        _blob(settings, path).upload_from_string(body.encode(), content_type="application/json")
+        return True
+    return write_blob_once(settings, path, body.encode(), "application/json")
 
 
 def _blob(settings: Settings, path: str) -> Any:
     return storage_client().bucket(settings.reports_bucket).blob(path)
 
 
-def report_paths(order_id: str, vehicle_id: int) -> tuple[str, str]:
-    return f"{order_id}/{vehicle_id}.json", f"{order_id}/{vehicle_id}.pdf"
+def report_paths(order_id: str, vehicle_id: int, generation: int = 0) -> tuple[str, str]:
+    """Where a car's report of a task generation lives; each generation has its own paths."""
+    stem = f"{order_id}/{vehicle_id}" + (f".g{generation}" if generation else "")
+    return f"{stem}.json", f"{stem}.pdf"
 
 
 def save_report(
-    settings: Settings, order_id: str, vehicle_id: int, report_json: str, pdf: bytes | None
+    settings: Settings,
+    order_id: str,
+    vehicle_id: int,
+    report_json: str,
+    pdf: bytes | None,
+    *,
+    generation: int = 0,
 ) -> tuple[str, str | None]:
-    """Store (or replace: a rebuild writes the same content) one car's JSON and PDF."""
-    json_path, pdf_path = report_paths(order_id, vehicle_id)
+    """Store (or replace: a rebuild of the same generation is the same report) one car's JSON
+    and PDF; an earlier generation's report is left where it is."""
+    json_path, pdf_path = report_paths(order_id, vehicle_id, generation)
     _blob(settings, json_path).upload_from_string(report_json, content_type="application/json")
     if pdf is None:
         return json_path, None

@@ -1,15 +1,22 @@
 """The report worker: one Cloud Task builds one car's report, exactly once.
 
 1. Claim the car (a lease in its own Firestore document): a second delivery of the same task
-   finds it done or busy and does nothing — one report and one set of Tesla calls.
+   finds it done (200, nothing built) or busy — then it answers 503 with ``Retry-After`` = the
+   lease left, so Cloud Tasks delivers it again and a crashed attempt's car is taken over once
+   its lease has run out. One report and one set of Tesla calls per successful build.
 2. Fetch exactly the package's modules (``shared.tesla.fetch``); the charging history is
    account-level, so it is fetched once per order by whichever car gets there first (a lease on
-   an order artifact) and split by VIN, and every car reads its own share.
+   an order artifact) and split by VIN, and every car reads its own share. The attempt's Tesla
+   calls are recorded on the car's document right then, before rendering and upload: an attempt
+   that dies later is still accounted for, and the car's record sums every attempt's calls.
 3. On a 401, refresh the token once — one refresh per session at a time, the rotated refresh
    token stored before the new access token is used. A refused refresh moves the order to
    ``reconnect_required``; after the customer reconnects, generation resumes, unpaid again never.
 4. Normalise into the typed report, render the PDF, store both, record each module's outcome
    and the Tesla calls made, and complete the order when its last car ends.
+5. A car that could not be woken keeps its partial report and is tried again later, on
+   ``Settings.car_retry_delays_s``, by a task of the next generation scheduled for then; the
+   rebuilt report becomes the current one and the partial one stays in the car's history.
 
 Infrastructure failures raise ``Retryable`` (503), so Cloud Tasks delivers the task again.
 """
@@ -20,12 +27,20 @@ import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from shared.cars.connection import Connection
 from shared.cars.vehicles import VehicleRecord
 from shared.delivery import generation, report_store
-from shared.delivery.report_store import CarStatus, CarUpdate, HistoryArtifact, HistoryState
+from shared.delivery.report_store import (
+    AttemptCalls,
+    CarStatus,
+    CarUpdate,
+    Claim,
+    EarlierReport,
+    HistoryArtifact,
+    HistoryState,
+)
 from shared.orders import order_state, sessions
 from shared.orders.order_state import SessionStatus
 from shared.platform import errors
@@ -35,7 +50,7 @@ from shared.product.catalog import Package
 if TYPE_CHECKING:
     from shared.reports.model import VehicleReport
     from shared.reports.normalise import ModuleResult
-    from shared.tesla.calls import CallLog
+    from shared.tesla.calls import CallLog, TeslaCall
     from shared.tesla.fetch import FetchPolicy, ModuleFailure
     from shared.tesla.fleet import FleetClient
 
@@ -52,47 +67,152 @@ class Retryable(errors.UpstreamUnavailable):
     """Try this task again later (Cloud Tasks retries on 503)."""
 
 
+class CarBusy(Retryable):
+    """Another delivery holds the car's live lease: 503 with ``Retry-After`` = the lease left,
+    so Cloud Tasks keeps the task and delivers it again (a 2xx would delete it)."""
+
+    def __init__(self, retry_after_s: int) -> None:
+        super().__init__(
+            "Another delivery is building this car's report.", retry_after_s=retry_after_s
+        )
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.details["retry_after_s"])}
+
+
 class ReconnectNeeded(Exception):
     """The brand refused the refresh token: the customer must connect again."""
 
 
-def build_car_report(settings: Settings, session_key: str, vehicle_id: int) -> str:
-    """Handle one task delivery; returns what happened (for the response and the logs)."""
+def build_car_report(
+    settings: Settings, session_key: str, vehicle_id: int, generation_of_task: int | None = None
+) -> str:
+    """Handle one task delivery; returns what happened (for the response and the logs).
+
+    ``generation_of_task``: the task's generation; a delivery of a car's planned retry
+    (an offline car, its order already complete) is recognised by it.
+    """
     session = sessions.load_session_by_key(settings, session_key, allow_expired=True)
-    if session.status != SessionStatus.GENERATING:
+    if not _may_build(session.status, generation_of_task):
         return f"skipped:{session.status.value}"
     vehicle = session.vehicle_by_id(vehicle_id)
     if vehicle is None or vehicle_id not in session.selected_vehicle_ids:
         return "not_in_order"
-    claim = report_store.claim_car(settings, session_key, vehicle_id, settings.worker_lease_s)
-    if claim != "claimed":
-        return claim
+    claim = report_store.claim(
+        settings, session_key, vehicle_id, settings.worker_lease_s, generation=generation_of_task
+    )
+    if claim.outcome == "busy":
+        raise CarBusy(claim.retry_after_s)
+    if claim.outcome == "done":
+        return "done"
     try:
-        outcome = _build(settings, session, vehicle)
+        outcome = _build(settings, session, vehicle, claim)
     except ReconnectNeeded:
-        waiting = CarUpdate(status=CarStatus.WAITING_RECONNECT, reason="Tesla connection expired")
-        report_store.update_car(settings, session_key, vehicle_id, waiting)
+        _stop_for_reconnect(settings, session_key, claim)
         return "reconnect_required"
     except Exception:
         # Give the car back so the retry (or the WUI's generate) can take it at once.
-        report_store.update_car(
-            settings, session_key, vehicle_id, CarUpdate(status=CarStatus.PENDING)
+        back = CarStatus.PARTIAL if claim.is_retry else CarStatus.PENDING
+        report_store.settle_car(
+            settings, session_key, vehicle_id, claim.attempt, CarUpdate(status=back)
         )
         raise
-    generation.finish_if_done(settings, session_key)
+    if generation.finish_if_done(settings, session_key) and claim.is_retry:
+        generation.retry_ended(settings, session_key)
     return outcome
 
 
-def _build(settings: Settings, session: sessions.OrderSession, vehicle: VehicleRecord) -> str:
+def _may_build(status: SessionStatus, generation_of_task: int | None) -> bool:
+    # A complete order still has work only for a car's planned retry (the claim decides).
+    if status == SessionStatus.COMPLETE:
+        return generation_of_task is not None
+    return status == SessionStatus.GENERATING
+
+
+def _stop_for_reconnect(settings: Settings, session_key: str, claim: Claim) -> None:
+    vehicle_id = claim.car.vehicle_id
+    if not claim.is_retry:
+        waiting = CarUpdate(status=CarStatus.WAITING_RECONNECT, reason="Tesla connection expired")
+        report_store.settle_car(settings, session_key, vehicle_id, claim.attempt, waiting)
+        return
+    # The order is complete and the customer has the partial report: the retries stop there.
+    reason = "; ".join(filter(None, [claim.car.reason, "retry stopped: Tesla connection expired"]))
+    stopped = CarUpdate(status=CarStatus.PARTIAL, reason=reason[:1000], next_attempt_at=None)
+    report_store.settle_car(settings, session_key, vehicle_id, claim.attempt, stopped)
+    generation.retry_ended(settings, session_key)
+
+
+def _build(
+    settings: Settings, session: sessions.OrderSession, vehicle: VehicleRecord, claim: Claim
+) -> str:
     from shared.product.catalog import package_modules
     from shared.reports.normalise import build_report
     from shared.tesla.calls import CallLog
-    from shared.tesla.fetch import TokenExpired, fetch_vehicle_modules
 
     package = session.selected_package or Package.BASIC
     modules = [str(module) for module in package_modules(package)]
-    own_modules = [module for module in modules if module != "charging_history"]
     calls = CallLog()
+    try:
+        results = _fetch(settings, session, vehicle, modules, calls)
+    finally:
+        # Before rendering and upload: an attempt that dies from here on is accounted for.
+        _record_attempt_calls(settings, session.session_key, vehicle, claim, calls)
+
+    report = build_report(
+        vehicle=vehicle.model_dump(),
+        package=package,
+        modules=results,
+        language=session.language,
+        generated_at=datetime.now(UTC),
+    )
+    pdf = _render(report, session)
+    paths = report_store.save_report(
+        settings,
+        session.order_id,
+        vehicle.id,
+        report.model_dump_json(),
+        pdf,
+        generation=claim.car.generation,
+    )
+    status = CarStatus(report.status.value)
+    retry_at = _next_attempt_at(settings, claim, status, results)
+    if retry_at is not None:
+        _queue_retry(settings, session, vehicle.id, claim.car.generation + 1, retry_at)
+    change = _settled(claim, status, results, calls.for_vin(vehicle.vin), paths, retry_at)
+    if not report_store.settle_car(
+        settings, session.session_key, vehicle.id, claim.attempt, change
+    ):
+        # Our lease ran out and another delivery took the car over: its result stands.
+        logger.warning("car taken over", extra={"fields": {"order_id": session.order_id}})
+        return "superseded"
+    logger.info(
+        "car report built",
+        extra={
+            "fields": {
+                "order_id": session.order_id,
+                "vin_suffix": vehicle.vin[-4:],
+                "report_status": report.status.value,
+                "tesla_billed_calls": calls.summary(vehicle.vin).billed_calls,
+                "attempt": claim.attempt,
+                "next_attempt_at": retry_at.isoformat() if retry_at else None,
+            }
+        },
+    )
+    return report.status.value
+
+
+def _fetch(
+    settings: Settings,
+    session: sessions.OrderSession,
+    vehicle: VehicleRecord,
+    modules: list[str],
+    calls: CallLog,
+) -> dict[str, ModuleResult]:
+    """This car's modules (and its share of the order's charging history), refreshing the
+    token once on a 401."""
+    from shared.tesla.fetch import TokenExpired, fetch_vehicle_modules
+
+    own_modules = [module for module in modules if module != "charging_history"]
     for attempt in (1, 2):
         client = _client(settings, session)
         try:
@@ -115,51 +235,123 @@ def _build(settings: Settings, session: sessions.OrderSession, vehicle: VehicleR
                 )
                 if history is not None:
                     results["charging_history"] = _history_of_car(history.result(), vehicle.vin)
-            break
+            return results
         except TokenExpired:
             if attempt == 2:
                 raise ReconnectNeeded from None
             session = refresh_tokens(settings, session)
+    raise AssertionError("unreachable")  # the loop returns or raises
 
-    report = build_report(
-        vehicle=vehicle.model_dump(),
-        package=package,
-        modules=results,
-        language=session.language,
-        generated_at=datetime.now(UTC),
-    )
-    pdf = _render(report, session)
-    json_path, pdf_path = report_store.save_report(
-        settings, session.order_id, vehicle.id, report.model_dump_json(), pdf
-    )
+
+def _record_attempt_calls(
+    settings: Settings, session_key: str, vehicle: VehicleRecord, claim: Claim, calls: CallLog
+) -> None:
     summary = calls.summary(vehicle.vin)
+    record = AttemptCalls(
+        generation=claim.car.generation,
+        tesla_calls=[call.as_manifest() for call in calls.for_vin(vehicle.vin)],
+        billed_calls=summary.billed_calls,
+        tesla_cost_micro_usd=summary.cost_micro_usd,
+        recorded_at=datetime.now(UTC),
+    )
+    report_store.record_attempt_calls(settings, session_key, vehicle.id, claim.attempt, record)
+
+
+def _settled(
+    claim: Claim,
+    status: CarStatus,
+    results: dict[str, ModuleResult],
+    own_calls: tuple[TeslaCall, ...],
+    paths: tuple[str, str | None],
+    retry_at: datetime | None,
+) -> CarUpdate:
+    """How the attempt ends: its report, every attempt's calls and cost, and the next try."""
+    car = claim.car
+    earlier = [calls for number, calls in car.attempt_calls.items() if number != str(claim.attempt)]
+    mine = [call.as_manifest() for call in own_calls]
     reasons = [f"{name}: {result.reason}" for name, result in results.items() if result.reason]
-    report_store.update_car(
-        settings,
-        session.session_key,
-        vehicle.id,
-        CarUpdate(
-            status=CarStatus(report.status.value),
-            json_path=json_path,
-            pdf_path=pdf_path,
-            modules={name: result.outcome for name, result in results.items()},
-            reason="; ".join(reasons)[:1000] or None,
-            tesla_calls=[call.as_manifest() for call in calls.for_vin(vehicle.vin)],
-            tesla_cost_micro_usd=summary.cost_micro_usd,
-        ),
+    history = list(car.history)
+    if car.json_path and car.json_path != paths[0]:
+        # The report it replaces (a partial one, from an earlier generation) stays readable.
+        history.append(
+            EarlierReport(
+                generation=car.generation - 1 if car.generation else 0,
+                status=car.status,
+                json_path=car.json_path,
+                pdf_path=car.pdf_path,
+                reason=car.reason,
+                replaced_at=datetime.now(UTC),
+            )
+        )
+    fields: dict[str, Any] = {
+        "status": status,
+        "json_path": paths[0],
+        "pdf_path": paths[1],
+        "modules": {name: result.outcome for name, result in results.items()},
+        "reason": "; ".join(reasons)[:1000] or None,
+        "tesla_calls": [call for attempt in earlier for call in attempt.tesla_calls] + mine,
+        "tesla_cost_micro_usd": sum(attempt.tesla_cost_micro_usd for attempt in earlier)
+        + sum(call["cost_micro_usd"] for call in mine),
+        "next_attempt_at": retry_at,
+        "history": history,
+    }
+    if retry_at is not None:
+        fields.update(generation=car.generation + 1, retries=car.retries + 1)
+    return CarUpdate(**fields)
+
+
+def _next_attempt_at(
+    settings: Settings, claim: Claim, status: CarStatus, results: dict[str, ModuleResult]
+) -> datetime | None:
+    """When a car that could not be woken is tried again; None: no (more) retries."""
+    delays = settings.car_retry_delays_s
+    if status != CarStatus.PARTIAL or claim.car.retries >= len(delays):
+        return None
+    if not car_unreachable({name: result.outcome for name, result in results.items()}):
+        return None
+    return datetime.now(UTC) + timedelta(seconds=delays[claim.car.retries])
+
+
+def car_unreachable(outcomes: dict[str, str]) -> bool:
+    """Pure: a module that needs the car online was unavailable (it stayed asleep or offline
+    through the wake window) — what a later attempt can fix."""
+    from shared.tesla.fetch import MODULE_ENDPOINTS
+
+    return any(
+        outcome == "unavailable" and MODULE_ENDPOINTS[name].needs_car_online
+        for name, outcome in outcomes.items()
+        if name in MODULE_ENDPOINTS
     )
-    logger.info(
-        "car report built",
-        extra={
-            "fields": {
-                "order_id": session.order_id,
-                "vin_suffix": vehicle.vin[-4:],
-                "report_status": report.status.value,
-                "tesla_billed_calls": summary.billed_calls,
-            }
-        },
-    )
-    return report.status.value
+
+
+def _queue_retry(
+    settings: Settings,
+    session: sessions.OrderSession,
+    vehicle_id: int,
+    next_generation: int,
+    when: datetime,
+) -> None:
+    """Schedule the car's next try: a new generation, so a new task name. Queued before the car
+    records it: a crash in between leaves a task that the redelivered attempt queues again
+    (ALREADY_EXISTS: counted as queued)."""
+    from shared.delivery import tasks
+
+    try:
+        tasks.enqueue_report_task(
+            settings,
+            session_key=session.session_key,
+            order_id=session.order_id,
+            vehicle_id=vehicle_id,
+            generation=next_generation,
+            not_before=when,
+        )
+    except Exception:
+        # The report is built and paid for in Tesla calls: keep it. The car still records its
+        # next attempt, which the reconciler finds overdue and queues.
+        logger.exception(
+            "car retry not queued",
+            extra={"fields": {"order_id": session.order_id, "generation": next_generation}},
+        )
 
 
 def _history_of_car(by_vin: ChargingHistory, vin: str) -> ModuleResult:
@@ -357,7 +549,8 @@ def _unlock(settings: Settings, session_key: str) -> None:
 
 def _need_reconnect(settings: Settings, session_key: str) -> None:
     def mark(current: sessions.OrderSession) -> sessions.OrderSession:
-        if current.status == SessionStatus.RECONNECT_REQUIRED:
+        if current.status not in (SessionStatus.PAID, SessionStatus.GENERATING):
+            # Already waiting, or complete (an offline car's retry): the order's state stays.
             return current.model_copy(update={"refresh_lock_until": None})
         return current.model_copy(
             update={
