@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: up test test-fast check lint typecheck contracts fmt bench bench-against bench-reports openapi clean
+.PHONY: up test test-fast check lint typecheck contracts fmt bench bench-against bench-e2e bench-reports openapi clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -49,6 +49,10 @@ bench: $(STAMP)
 ## The same cold-start figures for this tree and REV side by side: make bench-against REV=92c9aad
 bench-against: $(STAMP)
 	$(PY) -m bench.cold_start --against $(REV) --runs 7
+
+## The whole journey on the local stack: N concurrent customers, p50/p95 per endpoint, lost orders.
+bench-e2e: $(STAMP)
+	$(PY) -m bench.e2e
 
 ## Report generation: 10-car vs 1-car vs sequential, billed calls, PDF render, peak memory.
 bench-reports: $(STAMP)

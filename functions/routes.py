@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from shared.connect import models as connect_models
 from shared.delivery import models as delivery_models
+from shared.operations import models as operations_models
 from shared.orders import models as order_models
 from shared.payments import models as payment_models
 from shared.platform import api_models
@@ -198,6 +199,20 @@ ROUTES: tuple[Route, ...] = (
         timeout_s=900,
         max_instances=20,
         secrets=("token_encryption_key", "tesla_client_secret"),
+    ),
+    Route(
+        target="operations_reconcile",
+        method="POST",
+        path="/internal/operations/reconcile",
+        module="functions.operations",
+        summary="Cloud Scheduler target: finds paid orders that stopped moving and repairs them.",
+        tag="internal",
+        response_model=operations_models.ReconcileResponse,
+        error_statuses=(401, 503),
+        public=False,
+        memory="1Gi",  # a missing receipt is rendered again (WeasyPrint)
+        timeout_s=540,
+        max_instances=1,  # one run at a time: runs are idempotent, overlapping ones only waste
     ),
     Route(
         target="tesla_report",

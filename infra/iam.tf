@@ -82,6 +82,22 @@ resource "google_storage_bucket_iam_member" "worker" {
   member   = "serviceAccount:${google_service_account.worker.email}"
 }
 
+# The worker schedules an offline car's next attempt, and the reconciler (which runs as the
+# worker) re-queues stuck cars: both create tasks carrying the invoker's OIDC token.
+resource "google_cloud_tasks_queue_iam_member" "worker_enqueuer" {
+  project  = var.project_id
+  location = google_cloud_tasks_queue.reports.location
+  name     = google_cloud_tasks_queue.reports.name
+  role     = "roles/cloudtasks.enqueuer"
+  member   = "serviceAccount:${google_service_account.worker.email}"
+}
+
+resource "google_service_account_iam_member" "worker_acts_as_tasks_invoker" {
+  service_account_id = google_service_account.tasks_invoker.name
+  role               = "roles/iam.serviceAccountUser"
+  member             = "serviceAccount:${google_service_account.worker.email}"
+}
+
 resource "google_secret_manager_secret_iam_member" "worker" {
   for_each  = toset(local.worker_secrets)
   project   = var.project_id

@@ -18,6 +18,7 @@ import pytest
 from pydantic import SecretStr
 
 from dev import deploy_plan, terraform_routes
+from dev.localcloud import CLOUD_REPORTS_QUEUE
 from functions.routes import ROUTES
 from shared.delivery import report_store
 from shared.payments import webhooks
@@ -257,6 +258,8 @@ EXPECTED_GRANTS = {
     ("api", "roles/secretmanager.secretAccessor", "secrets:toset(local.api_secrets)"),
     ("worker", "roles/datastore.user", "project"),
     ("worker", "roles/storage.objectAdmin", "bucket:reports"),
+    ("worker", "roles/cloudtasks.enqueuer", "queue:reports"),  # offline retries, reconciler
+    ("worker", "roles/iam.serviceAccountUser", "sa:tasks_invoker"),
     ("worker", "roles/secretmanager.secretAccessor", "secrets:toset(local.worker_secrets)"),
     ("tasks_invoker", "roles/run.invoker", "functions:local.internal_routes"),
     ("allUsers", "roles/run.invoker", "functions:local.public_routes"),
@@ -328,8 +331,10 @@ def test_routes_split_into_public_and_internal_functions() -> None:
         assert service["timeout_seconds"] == "${each.value.timeout_s}"
         assert service["max_instance_count"] == "${each.value.max_instances}"
         assert service["environment_variables"] == f"${{local.{env}}}"
-    # The only internal route is the worker: it alone is invoked by the tasks service account.
-    assert set(INTERNAL) == {WORKER.function_name}
+    # Internal routes: the worker (Cloud Tasks) and what Cloud Scheduler calls; only the tasks
+    # service account invokes them, with an OIDC token the function checks itself.
+    assert WORKER.function_name in INTERNAL
+    assert set(INTERNAL) == {route.function_name for route in ROUTES if not route.public}
 
 
 # --------------------------------------------------------------------------------------------
@@ -391,15 +396,23 @@ def test_function_environment_names_are_settings() -> None:
                 "CPT_TASKS_INVOKER_SERVICE_ACCOUNT", "CPT_TESLA_REDIRECT_URI"}  # fmt: skip
     assert required <= _env_names(locals_["common_env"])
     assert "CPT_WORKER_URL" in _env_names(locals_["public_env"])
+    # The worker verifies the token's audience against its own URL, so it is told it too.
+    assert "CPT_WORKER_URL" in _env_names(locals_["internal_env"])
     assert 'CPT_TRUSTED_PROXY_HOPS = "2"' in locals_["public_env"]
     assert locals_["common_env"]["CPT_TESLA_REDIRECT_URI"] == (
         "https://${var.api_domain}${var.api_prefix}/tesla/oauth/callback"
     )
-    # The worker URL is the worker function's URL plus the route's path (also the OIDC audience).
-    assert locals_["worker_url"] == (
-        "${google_cloudfunctions2_function.internal[local.worker_name].url}"
-        "${var.routes[local.worker_name].full_path}"
+    # The worker URL is the worker function's URL plus the route's path (also the OIDC audience),
+    # written out (a function cannot take its own URL as input) and checked against Google's.
+    assert locals_["worker_function_url"] == (
+        "https://${var.region}-${var.project_id}.cloudfunctions.net/${local.worker_name}"
     )
+    assert locals_["worker_url"] == (
+        "${local.worker_function_url}${var.routes[local.worker_name].full_path}"
+    )
+    internal = INFRA_STATE.resource("google_cloudfunctions2_function", "internal")
+    conditions = [p["condition"] for p in internal["lifecycle"][0]["postcondition"]]
+    assert "${each.key != local.worker_name || self.url == local.worker_function_url}" in conditions
     assert INFRA_STATE.default("worker_target") == WORKER.target
 
 
@@ -411,7 +424,11 @@ def test_each_function_loads_its_settings_with_only_its_own_secrets(
             monkeypatch.delenv(name)
     failures = []
     for route in ROUTES:
-        env = {"CPT_ENVIRONMENT": "dev", "CPT_WUI_URL": "https://dev.carpulsetracker.com"}
+        env = {
+            "CPT_ENVIRONMENT": "dev",
+            "CPT_WUI_URL": "https://dev.carpulsetracker.com",
+            "CPT_TASKS_INVOKER_SERVICE_ACCOUNT": "cpt-tasks-invoker@p.iam.gserviceaccount.com",
+        }
         env |= {f"CPT_{s.upper()}": f"real-{s}-value" for s in route.secrets}
         with monkeypatch.context() as patch:
             for key, value in env.items():
@@ -453,6 +470,21 @@ def test_queue_limits_and_dispatch_deadline() -> None:
         "${local.tasks_dispatch_deadline_s <= var.routes[local.worker_name].timeout_s}"
         in conditions
     )
+
+
+def test_make_up_queue_mirrors_the_clouds() -> None:
+    """`make up` runs the Cloud Tasks emulator with this queue's limits and retries."""
+    queue = INFRA_STATE.resource("google_cloud_tasks_queue", "reports")
+    retry = queue["retry_config"][0]
+    local = CLOUD_REPORTS_QUEUE
+    assert local.max_concurrent_dispatches == INFRA_STATE.default("tasks_max_concurrent_dispatches")
+    assert local.max_dispatches_per_second == INFRA_STATE.default("tasks_max_dispatches_per_second")
+    assert local.max_attempts == INFRA_STATE.default("tasks_max_attempts")
+    assert retry["max_attempts"] == "${var.tasks_max_attempts}"
+    assert f"{local.min_backoff_s:g}s" == retry["min_backoff"]
+    assert f"{local.max_backoff_s:g}s" == retry["max_backoff"]
+    assert local.max_doublings == retry["max_doublings"]
+    assert f"{local.max_retry_duration_s:g}s" == retry["max_retry_duration"]
 
 
 def _template_regex(value: str) -> re.Pattern[str]:
