@@ -5,8 +5,10 @@ Tesla Fleet API simulator and the PayPal simulator, checks each for readiness, s
 then serves every function behind one port at ``/api/v1/...``. Ctrl-C stops every child process.
 
 Ports are overridable by environment: CPT_GATEWAY_PORT (8080), CPT_TESLA_SIM_PORT (9100),
-CPT_PAYPAL_SIM_PORT (9200), CPT_FIRESTORE_PORT (8085), CPT_GCS_PORT (4443), CPT_TASKS_PORT (9022),
-CPT_STRIPE_PORT (8420).
+CPT_PAYPAL_SIM_PORT (9200), CPT_FIRESTORE_PORT (8085), CPT_GCS_PORT (4443), CPT_TASKS_PORT (9022,
+the Cloud Tasks emulator's gRPC API), CPT_TASKS_HTTP_PORT (9023, its health, admin API and OIDC
+certificates), CPT_STRIPE_PORT (8420). The reports queue retries and rate-limits as the cloud's
+does (dev/localcloud.CLOUD_REPORTS_QUEUE mirrors infra/tasks.tf).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ DEFAULT_PORTS = {
     "CPT_FIRESTORE_PORT": 8085,
     "CPT_GCS_PORT": 4443,
     "CPT_TASKS_PORT": 9022,
+    "CPT_TASKS_HTTP_PORT": 9023,
     "CPT_STRIPE_PORT": 8420,
 }
 LOCAL_PROJECT = "cpt-local"
@@ -39,6 +42,32 @@ def _stop_on_sigterm(signum: int, frame: FrameType | None) -> None:
 
 
 def main() -> int:
+    from dev.localcloud import LocalCloudError
+
+    try:
+        return _run()
+    except LocalCloudError as error:
+        # One line a person can act on (which service, which port, which variable), no traceback.
+        print(f"make up: {error}", file=sys.stderr, flush=True)
+        return 1
+
+
+def _ports_we_serve_are_free() -> None:
+    from dev.localcloud import ServiceStartError
+    from dev.ports import PortTaken, require_free
+
+    for service, variable in (
+        ("gateway", "CPT_GATEWAY_PORT"),
+        ("tesla-simulator", "CPT_TESLA_SIM_PORT"),
+        ("paypal-simulator", "CPT_PAYPAL_SIM_PORT"),
+    ):
+        try:
+            require_free(port(variable), service)
+        except PortTaken as taken:
+            raise ServiceStartError(str(taken)) from None
+
+
+def _run() -> int:
     from dev.localcloud import LocalCloud
     from dev.processes import start_paypal_simulator, start_tesla_simulator
 
@@ -47,6 +76,7 @@ def main() -> int:
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     gateway_port = port("CPT_GATEWAY_PORT")
+    _ports_we_serve_are_free()  # before any child starts: a taken port fails at once
     with ExitStack() as stack:
         try:
             print("Starting the local cloud …", flush=True)
@@ -57,6 +87,7 @@ def main() -> int:
                         "firestore": port("CPT_FIRESTORE_PORT"),
                         "gcs": port("CPT_GCS_PORT"),
                         "tasks": port("CPT_TASKS_PORT"),
+                        "tasks_http": port("CPT_TASKS_HTTP_PORT"),
                         "stripe": port("CPT_STRIPE_PORT"),
                     },
                 )
@@ -85,6 +116,11 @@ def main() -> int:
         settings = get_settings()
         seeded = seed_demo_data(settings, stripe_api_base=cloud.env["CPT_STRIPE_API_BASE"])
         gateway_url = f"http://127.0.0.1:{gateway_port}"
+        # What Cloud Scheduler does in the cloud (infra/scheduler.tf): repair stuck orders.
+        from shared.operations.reconciler import start_in_background
+
+        interval_s = float(os.environ.get("CPT_RECONCILE_INTERVAL_S", "60"))
+        stack.callback(start_in_background(interval_s).set)
         _print_summary(
             cloud.urls | {"tesla-simulator": tesla.url, "paypal-simulator": paypal.url},
             gateway_url,
@@ -131,6 +167,10 @@ def _print_summary(urls: dict[str, str], gateway_url: str, seeded: list[str]) ->
     print(f"\n  {'API':<{width}}{gateway_url}/api/v1")
     print(f"  {'OpenAPI':<{width}}{gateway_url}/api/v1/openapi.json")
     print(f"  {'health':<{width}}{gateway_url}/api/v1/health")
+    print(
+        f"  {'reconcile':<{width}}curl -X POST {gateway_url}/api/v1/internal/operations/reconcile"
+        "  (also every CPT_RECONCILE_INTERVAL_S=60 s)"
+    )
     print("\nSeeded:")
     for line in seeded:
         print(f"  - {line}")

@@ -130,7 +130,7 @@ def test_expired_session_is_410_everywhere(browser, family):
         ("A" * 42 + "!", 422),
         ("A" * 44, 422),
         ("A" * 10_000, 422),  # oversized
-        ("%00" * 20, 422),
+        ("%00" * 20, 404),  # control characters: in no path we serve
         ("..%2F..%2Fetc", 404),  # decodes to extra path segments: no such route
         ("' OR '1'='1", 422),
     ],
