@@ -41,9 +41,12 @@ resource "google_compute_backend_service" "api" {
     group = google_compute_region_network_endpoint_group.api[each.key].id
   }
 
+  # A session id is a bearer token in the path of some routes (/tesla/session/{session_id}/…,
+  # /tesla/report/{session_id}/…): their request logs would store it, so they log nothing
+  # (sample rate 0); every other route logs every request. infra/logging.tf excludes the rest.
   log_config {
-    enable      = true
-    sample_rate = 1.0
+    enable      = !strcontains(each.value.path, "{session_id}")
+    sample_rate = strcontains(each.value.path, "{session_id}") ? 0.0 : 1.0
   }
 }
 
@@ -120,10 +123,13 @@ resource "google_compute_url_map" "http_redirect" {
   project = var.project_id
   name    = "cpt-api-http-redirect"
 
+  # To the root, without the path or query: a path sent over plain HTTP may hold a session id,
+  # which must not be repeated back in a Location header (the WUI never links to http://).
   default_url_redirect {
     https_redirect         = true
+    path_redirect          = "/"
     redirect_response_code = "MOVED_PERMANENTLY_DEFAULT"
-    strip_query            = false
+    strip_query            = true
   }
 }
 

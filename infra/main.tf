@@ -33,6 +33,8 @@ locals {
     car_reports    = "car_reports"
     artifacts      = "artifacts"
     payment_events = "payment_events"
+    # Kept for the bookkeeping duty: expires_at is bookkeeping_retention_days after its last change.
+    payment_ledger = var.payment_ledger_collection
   }
 
   # Environment of every function (names are shared/settings.py fields with the CPT_ prefix).
@@ -57,6 +59,9 @@ locals {
     CPT_PAYPAL_CLIENT_ID              = var.paypal_client_id
     CPT_PAYPAL_API_BASE               = var.paypal_api_base
     CPT_PAYPAL_WEBHOOK_ID             = var.paypal_webhook_id
+    CPT_PAYMENT_LEDGER_COLLECTION     = var.payment_ledger_collection
+    CPT_BOOKKEEPING_RETENTION_DAYS    = tostring(var.bookkeeping_retention_days)
+    CPT_REPORTS_RETENTION_DAYS        = tostring(var.reports_retention_days)
   }
   # Public functions sit behind the external load balancer: Google's front end and the load
   # balancer each append to X-Forwarded-For (docs/security.md).

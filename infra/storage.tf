@@ -14,10 +14,24 @@ resource "google_storage_bucket" "reports" {
     enabled = false
   }
 
-  # GDPR retention: everything of an order goes after reports_retention_days.
+  # Two retentions (docs/payments.md). Personal data — the car reports ({order}/{vehicle}.json
+  # and .pdf, per generation {vehicle}.g{n}.*: their names end in a digit before the extension)
+  # and the charging history — goes reports_retention_days after upload (= after delivery).
   lifecycle_rule {
     condition {
-      age = var.reports_retention_days
+      age            = var.reports_retention_days
+      matches_suffix = local.personal_data_suffixes
+    }
+    action {
+      type = "Delete"
+    }
+  }
+
+  # Bookkeeping duty: order.json, receipt.pdf and delivery.json (dispute evidence) are
+  # accounting vouchers, kept bookkeeping_retention_days; nothing outlives that.
+  lifecycle_rule {
+    condition {
+      age = var.bookkeeping_retention_days
     }
     action {
       type = "Delete"
@@ -38,6 +52,13 @@ resource "google_storage_bucket" "reports" {
   }
 
   depends_on = [google_project_service.enabled]
+}
+
+locals {
+  personal_data_suffixes = concat(
+    flatten([for digit in range(10) : ["${digit}.json", "${digit}.pdf"]]),
+    ["charging_history.json"],
+  )
 }
 
 # Function source archives (what `gcloud functions deploy --source=.` would upload).

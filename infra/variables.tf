@@ -157,8 +157,24 @@ variable "secret_version" {
   default     = "latest"
 }
 
+variable "bookkeeping_retention_days" {
+  description = "Bookkeeping duty: the payment ledger, order.json and receipts are kept this many days (Finnish Accounting Act: at least six years)."
+  type        = number
+  default     = 2196
+  validation {
+    condition     = var.bookkeeping_retention_days >= 2192 && var.bookkeeping_retention_days <= 3660
+    error_message = "bookkeeping_retention_days must be between six and ten years (2192–3660 days)."
+  }
+}
+
+variable "payment_ledger_collection" {
+  description = "CPT_PAYMENT_LEDGER_COLLECTION: one payment record per order (shared/payments/ledger.py)."
+  type        = string
+  default     = "payment_ledger"
+}
+
 variable "reports_retention_days" {
-  description = "GDPR retention: reports, receipts and manifests are deleted this many days after upload."
+  description = "GDPR retention: car reports and charging history (personal data) are deleted this many days after upload."
   type        = number
   default     = 90
   validation {

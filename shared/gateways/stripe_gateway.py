@@ -38,6 +38,7 @@ class StripeIntent:
     currency: str
     metadata: dict[str, str]
     client_secret: str | None
+    last_error: str | None = None  # why the last attempt failed (decline code), for the WUI
 
     def __repr__(self) -> str:  # the client secret must never be printed
         return f"StripeIntent(id={self.id!r}, status={self.status!r}, amount={self.amount})"
@@ -71,7 +72,15 @@ def _intent(resource: stripe.PaymentIntent) -> StripeIntent:
         currency=str(raw["currency"]).upper(),
         metadata={k: str(v) for k, v in (raw.get("metadata") or {}).items()},
         client_secret=raw.get("client_secret"),
+        last_error=_last_error(raw.get("last_payment_error")),
     )
+
+
+def _last_error(error: object) -> str | None:
+    if not isinstance(error, dict):
+        return None
+    reason = error.get("decline_code") or error.get("code")
+    return str(reason)[:64] if reason else None
 
 
 def _calling(action: str) -> Callable[[Callable[..., T]], Callable[..., T]]:

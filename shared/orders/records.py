@@ -44,9 +44,13 @@ class IssueKind(StrEnum):
     AMOUNT_MISMATCH = "amount_mismatch"  # recorded, not refunded: support decides
     SUPERSEDED = "superseded"  # paid for a selection that has changed since: refunded
     DUPLICATE = "duplicate"  # a second payment for an order already paid: refunded
+    # The voucher's last redemption went to another order between quote and payment: refunded.
+    VOUCHER_LIMIT = "voucher_limit_reached"
 
 
-REFUNDED_KINDS: Final = frozenset({IssueKind.SUPERSEDED, IssueKind.DUPLICATE})
+REFUNDED_KINDS: Final = frozenset(
+    {IssueKind.SUPERSEDED, IssueKind.DUPLICATE, IssueKind.VOUCHER_LIMIT}
+)
 
 
 class RefundState(StrEnum):
@@ -68,6 +72,7 @@ class QuotedVoucher(_Record):
     percent_off: str | None  # decimal text ("10"), never a float
     amount_off_cents: int | None
     discount_cents: int
+    version: int = 0  # of the voucher's definition when quoted (0: before versions were kept)
 
 
 class QuoteRecord(_Record):
@@ -85,6 +90,7 @@ class QuoteRecord(_Record):
     tier_min_vehicles: int
     tier_max_vehicles: int | None
     tier_price_cents: int
+    price_book_version: int = 0  # the price book the tier price came from (0: built-in table)
     voucher: QuotedVoucher | None
     discount_cents: int
     total_cents: int
@@ -123,6 +129,7 @@ class PaymentRecord(_Record):
     approve_url: str | None = None  # PayPal's approval page (not a secret)
     payment_id: str | None = None  # the provider's id of the money movement, once paid
     last_failure_at: datetime | None = None  # the last declined attempt on a pending intent
+    last_failure_reason: str | None = None  # the provider's decline code, for the WUI to show
 
     @property
     def cancellable_intent(self) -> str | None:

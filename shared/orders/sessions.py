@@ -104,10 +104,17 @@ class Stored:
 
 @dataclass(frozen=True)
 class AlsoWrite:
-    """Fields merged into another document in the same all-or-nothing commit as the session."""
+    """Fields merged into another document in the same all-or-nothing commit as the session.
+
+    With ``last_update_time`` the fields are written only if that document is still as read
+    then; with ``create`` only if it does not exist yet. Either failing re-runs the change like
+    a changed session does (a counter checked against a limit stays exact under races).
+    """
 
     reference: DocumentReference
     fields: Mapping[str, Any]
+    last_update_time: datetime | None = None
+    create: bool = False
 
 
 class Busy(errors.Conflict):
@@ -255,7 +262,7 @@ def update(
     (given the new session and the result). Nothing changed and nothing else to write: no write.
     Returns the session as stored and the result of the run that was written.
     """
-    from google.api_core.exceptions import FailedPrecondition
+    from google.api_core.exceptions import Conflict, FailedPrecondition
 
     reference = _collection(settings).document(key)
     status: SessionStatus | None = None
@@ -270,7 +277,7 @@ def update(
         stamped = changed.model_copy(update={"updated_at": now or datetime.now(UTC)})
         try:
             return _write(reference, read, stamped, others), result
-        except FailedPrecondition:
+        except (FailedPrecondition, Conflict):
             read = None  # someone else wrote in between: read again and decide again
             time.sleep(random.uniform(0, _BACKOFF_S * 2**attempt))
     raise Busy(
@@ -329,7 +336,13 @@ def _write(
         option=client.write_option(last_update_time=read.update_time),
     )
     for other in others:
-        batch.set(other.reference, dict(other.fields), merge=True)
+        if other.create:
+            batch.create(other.reference, dict(other.fields))
+        elif other.last_update_time is not None:
+            option = client.write_option(last_update_time=other.last_update_time)
+            batch.update(other.reference, dict(other.fields), option=option)
+        else:
+            batch.set(other.reference, dict(other.fields), merge=True)
     results = batch.commit()
     return Stored(session=session, update_time=results[0].update_time)
 

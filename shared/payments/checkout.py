@@ -40,7 +40,7 @@ from shared.orders.records import (
     PaymentState,
     QuoteRecord,
 )
-from shared.payments import settlement
+from shared.payments import ledger, settlement
 from shared.payments.models import CreateIntentResponse, PayPalCheckout, StripeCheckout
 from shared.platform import errors
 from shared.platform.settings import Settings
@@ -84,6 +84,10 @@ def create_payment(
 ) -> CreateIntentResponse:
     now = datetime.now(UTC)
     read = sessions.load(settings, session_id, now=now)
+    if read.session.status == SessionStatus.PAID:
+        # Paid, reports not started: an earlier after_paid failed (a free order's retry lands
+        # here). Finish it, then answer 409 naming the status as for any paid order.
+        read = settlement.after_paid(settings, read)
     order_state.apply("pay", read.session.status)
     quote = quoting.requote(settings, read.session, client_ip=client_ip, now=now)
     record = quoting.quote_record(quote, read.session.selection_version, now)
@@ -117,14 +121,13 @@ def _reserve(
     deadline = time.monotonic() + WAIT_FOR_OTHER_S
     key = read.session.session_key
     while True:
-        read, decision = sessions.update(
+        run, also = ledger.mirroring(
             settings,
-            key,
             partial(decide, method=method, record=record, baseline=baseline, attempt=attempt,
-                    language=language, now=now),
-            read=read,
-            now=now,
+                    language=language, now=now,
+                    payment_window=timedelta(seconds=settings.payment_window_s)),
         )  # fmt: skip
+        read, decision = sessions.update(settings, key, run, read=read, now=now, also=also)
         if decision.action != Action.WAIT:
             return read, decision
         if time.monotonic() > deadline:
@@ -146,11 +149,13 @@ def decide(
     attempt: str,
     language: str | None,
     now: datetime,
+    payment_window: timedelta = timedelta(0),
 ) -> tuple[sessions.OrderSession, Decision]:
     """Pure: what to do for this click, and the session to write for it.
 
     ``record`` is the quote just priced for ``baseline``, the quote the session held then;
-    ``attempt`` the id a new reservation gets; ``now`` the time of this decision.
+    ``attempt`` the id a new reservation gets; ``now`` the time of this decision; a new intent
+    keeps the session alive ``payment_window`` from now, so late money finds its order.
     """
     order_state.apply("pay", session.status)
     if session.selection_version != record.selection_version or (
@@ -188,6 +193,7 @@ def decide(
             "payment": reserved,
             "quote": quoting.kept_or_new(session.quote, record),
             "language": language or session.language,
+            "expires_at": max(session.expires_at, now + payment_window),
         }
     )
     return changed, Decision(Action.CREATE, reserved, previous)
@@ -250,7 +256,10 @@ def _record(
         return session.model_copy(update={"payment": pending}), pending
 
     try:
-        stored, pending = sessions.update(settings, read.session.session_key, store, read=read)
+        run, also = ledger.mirroring(settings, store)
+        stored, pending = sessions.update(
+            settings, read.session.session_key, run, read=read, also=also
+        )
     except errors.ApiError:
         pending = None
     if pending is None:
@@ -310,7 +319,7 @@ def _settle_free_order(
         )
 
     session = read.session
-    settlement.settle(
+    settled = settlement.settle(
         settings,
         session.session_key,
         settlement.Settlement(
@@ -325,6 +334,12 @@ def _settle_free_order(
         read=read,
         prepare=freeze,
     )
+    if settled.outcome == settlement.Outcome.VOUCHER_LIMIT:
+        raise errors.Conflict(
+            "This voucher has just been used up; ask for a new quote.",
+            settled.session.status.value,
+            reason=settlement.Outcome.VOUCHER_LIMIT.value,
+        )
     return CreateIntentResponse(
         status="paid",
         provider="voucher",

@@ -12,8 +12,9 @@ completes whatever a failed attempt left undone.
 Policy for a payment that does not fit the order (documented in docs/payments.md):
 - ``amount_mismatch`` (amount or currency differs from the quote): recorded, not paid, no refund
   (support decides — it points at a bug or tampering);
-- ``superseded`` (paid for a selection that changed after create-intent) and ``duplicate``
-  (a second successful payment for an order already paid): recorded and refunded in full.
+- ``superseded`` (paid for a selection that changed after create-intent), ``duplicate``
+  (a second successful payment for an order already paid) and ``voucher_limit_reached`` (the
+  voucher's last redemption went to another order first): recorded and refunded in full.
 """
 
 from __future__ import annotations
@@ -37,8 +38,9 @@ from shared.orders.records import (
     PaymentState,
     RefundState,
 )
+from shared.payments import ledger
 from shared.platform.settings import Settings
-from shared.pricing.redemptions import redemption_reference
+from shared.pricing.redemptions import Counter, read_counter, redemption_reference
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +51,10 @@ class Outcome(StrEnum):
     AMOUNT_MISMATCH = IssueKind.AMOUNT_MISMATCH.value
     SUPERSEDED = IssueKind.SUPERSEDED.value
     DUPLICATE = IssueKind.DUPLICATE.value
+    VOUCHER_LIMIT = IssueKind.VOUCHER_LIMIT.value
+
+
+REFUNDED_OUTCOMES = frozenset({Outcome.SUPERSEDED, Outcome.DUPLICATE, Outcome.VOUCHER_LIMIT})
 
 
 @dataclass(frozen=True)
@@ -84,17 +90,22 @@ def settle(
     the same commit before the payment is checked (the voucher path freezes its quote so).
     """
     now = datetime.now(UTC)
+    counted: dict[str, Counter | None] = {}
 
     def decide(session: sessions.OrderSession) -> tuple[sessions.OrderSession, Outcome]:
-        return _decide(settings, prepare(session) if prepare else session, payment, now)
+        prepared = prepare(session) if prepare else session
+        # Read on every run: a commit that failed on a changed counter is re-decided on a new one.
+        counted["voucher"] = counter = _limited_counter(settings, prepared)
+        return _decide(settings, prepared, payment, now, counter)
 
     def redemptions(
         session: sessions.OrderSession, outcome: Outcome
     ) -> Sequence[sessions.AlsoWrite]:
-        return _redemption_counted(settings, session, outcome)
+        return _redemption_counted(settings, session, outcome, counted.get("voucher"))
 
+    run, also = ledger.mirroring(settings, decide, redemptions)
     stored, result = sessions.update(
-        settings, session_key, decide, read=read, now=now, allow_expired=True, also=redemptions
+        settings, session_key, run, read=read, now=now, allow_expired=True, also=also
     )
     logger.info(
         "payment settled: %s",
@@ -103,13 +114,25 @@ def settle(
     )
     if result in (Outcome.PAID, Outcome.ALREADY_PAID):
         stored = after_paid(settings, stored)
-    elif result in (Outcome.SUPERSEDED, Outcome.DUPLICATE):
+    elif result in REFUNDED_OUTCOMES:
         stored = _refund(settings, stored, payment)
     return Settled(result, stored.session)
 
 
+def _limited_counter(settings: Settings, session: sessions.OrderSession) -> Counter | None:
+    """The redemption counter of the session's voucher, when the order is payable with one."""
+    code = session.quote.voucher_code if session.quote else None
+    if not code or session.status != SessionStatus.VEHICLES_SELECTED:
+        return None
+    return read_counter(settings, code)
+
+
 def _decide(
-    settings: Settings, session: sessions.OrderSession, payment: Settlement, now: datetime
+    settings: Settings,
+    session: sessions.OrderSession,
+    payment: Settlement,
+    now: datetime,
+    counter: Counter | None = None,
 ) -> tuple[sessions.OrderSession, Outcome]:
     current = session.payment
     if session.status in (SessionStatus.PAID, SessionStatus.GENERATING, SessionStatus.COMPLETE):
@@ -133,6 +156,10 @@ def _decide(
     if payment.amount_cents != quote.total_cents or payment.currency != quote.currency:
         issue = _with_issue(session, IssueKind.AMOUNT_MISMATCH, payment, now)
         return issue, Outcome.AMOUNT_MISMATCH
+    if counter is not None and counter.used_up:
+        # The last redemption went to another order after this one was quoted.
+        issue = _with_issue(session, IssueKind.VOUCHER_LIMIT, payment, now)
+        return issue, Outcome.VOUCHER_LIMIT
 
     paid = PaymentRecord.model_validate(
         {
@@ -160,18 +187,23 @@ def _decide(
 
 
 def _redemption_counted(
-    settings: Settings, session: sessions.OrderSession, outcome: Outcome
+    settings: Settings, session: sessions.OrderSession, outcome: Outcome, counter: Counter | None
 ) -> list[sessions.AlsoWrite]:
-    """The voucher's redemption, counted in the commit that marks the order paid: no two buyers
-    share a last use."""
+    """The voucher's redemption, counted in the commit that marks the order paid. A limited
+    voucher's count is written only if unchanged since ``_decide`` checked it against the limit:
+    no two buyers share a last use."""
     code = session.quote.voucher_code if session.quote else None
     if outcome != Outcome.PAID or not code:
         return []
+    reference = redemption_reference(settings, code)
+    if counter is not None and counter.limit is not None:
+        fields = {"count": counter.count + 1}
+        if counter.update_time is None:
+            return [sessions.AlsoWrite(reference, fields, create=True)]
+        return [sessions.AlsoWrite(reference, fields, last_update_time=counter.update_time)]
     from google.cloud import firestore
 
-    return [
-        sessions.AlsoWrite(redemption_reference(settings, code), {"count": firestore.Increment(1)})
-    ]
+    return [sessions.AlsoWrite(reference, {"count": firestore.Increment(1)})]
 
 
 def _with_issue(
@@ -190,7 +222,10 @@ def _with_issue(
         amount_cents=payment.amount_cents,
         currency=payment.currency,
         recorded_at=now,
-        refund=RefundState.PENDING.value if kind in REFUNDED_KINDS else None,
+        # A voucher-only order moved no money: nothing to refund.
+        refund=RefundState.PENDING.value
+        if kind in REFUNDED_KINDS and payment.amount_cents > 0
+        else None,
     )
     logger.warning(
         "payment needs support: %s", kind.value, extra={"fields": {"order_id": session.order_id}}
@@ -217,8 +252,9 @@ def _refund(settings: Settings, stored: sessions.Stored, payment: Settlement) ->
         ]
         return current.model_copy(update={"payment_issues": issues}), None
 
+    run, also = ledger.mirroring(settings, mark_refunded)
     stored, _ = sessions.update(
-        settings, stored.session.session_key, mark_refunded, read=stored, allow_expired=True
+        settings, stored.session.session_key, run, read=stored, allow_expired=True, also=also
     )
     return stored
 
@@ -238,12 +274,12 @@ def write_receipt(settings: Settings, session: sessions.OrderSession) -> None:
     from shared.delivery import report_store
     from shared.orders.manifests import build_manifest
     from shared.receipts.document import render_receipt_pdf
-    from shared.receipts.seller import load_seller
+    from shared.receipts.seller import seller_for
 
     if report_store.blob_exists(settings, receipt_path(session.order_id)):
         return
     pdf = render_receipt_pdf(
-        build_manifest(session), seller=load_seller(settings.seller_path), language=session.language
+        build_manifest(session), seller=seller_for(settings), language=session.language
     )
     report_store.write_blob_once(settings, receipt_path(session.order_id), pdf, "application/pdf")
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from shared.orders import sessions
 from shared.orders.order_state import SessionStatus
 from shared.orders.records import PaymentState
-from shared.payments import settlement
+from shared.payments import ledger, settlement
 from shared.platform import errors
 from shared.platform.clients import firestore_client
 from shared.platform.settings import Settings
@@ -56,11 +56,15 @@ def handle_stripe_event(settings: Settings, payload: bytes, signature: str | Non
     event_id, event_type = str(event["id"]), str(event["type"])
     if _already_processed("stripe", event_id):
         return "duplicate"
-    intent_id = str((event["data"]["object"] or {}).get("id", ""))
+    resource = dict(event["data"]["object"] or {})
+    intent_id = str(resource.get("id", ""))
     if event_type == "payment_intent.succeeded":
         outcome = _settle_stripe_intent(settings, intent_id)
     elif event_type == "payment_intent.payment_failed":
         outcome = _record_stripe_failure(settings, intent_id)
+        _record_on_ledger(settings, event_id, event_type, resource)
+    elif event_type in STRIPE_LEDGER_EVENTS:
+        outcome = _record_on_ledger(settings, event_id, event_type, resource)
     else:
         outcome = "ignored"
     _mark_processed("stripe", event_id, event_type, outcome)
@@ -75,7 +79,10 @@ def _settle_stripe_intent(settings: Settings, intent_id: str) -> str:
         return f"not_succeeded:{intent.status}"
     read = _order(settings, intent.metadata.get("order_id"))
     if read is None:
-        return _orphan("stripe", intent.id, intent.metadata.get("order_id"))
+        return _without_session(
+            settings, "stripe", intent.id, intent.id, intent.metadata.get("order_id"),
+            intent.amount_received, intent.currency,
+        )  # fmt: skip
     version = intent.metadata.get("selection_version", "")
     return settlement.settle(
         settings,
@@ -111,11 +118,66 @@ def _record_stripe_failure(settings: Settings, intent_id: str) -> str:
         ):
             return session, None  # an old intent, or already paid: nothing to note
         # The intent stays usable: the buyer may retry with another card on the same intent.
-        noted = payment.model_copy(update={"last_failure_at": now})
+        noted = payment.model_copy(
+            update={"last_failure_at": now, "last_failure_reason": intent.last_error}
+        )
         return session.model_copy(update={"payment": noted}), None
 
-    sessions.update(settings, read.session.session_key, note_failure, read=read, allow_expired=True)
+    run, also = ledger.mirroring(settings, note_failure)
+    sessions.update(
+        settings, read.session.session_key, run, read=read, allow_expired=True, also=also
+    )
     return "payment_failed_recorded"
+
+
+# Money movements after payment: appended to the order's ledger record (refunds, disputes).
+STRIPE_LEDGER_EVENTS = {
+    "charge.refunded": "refunds",
+    "charge.dispute.created": "disputes",
+    "charge.dispute.closed": "disputes",
+    "payment_intent.canceled": "events",
+    "payment_intent.payment_failed": "events",
+}
+
+
+def _record_on_ledger(
+    settings: Settings, event_id: str, event_type: str, resource: dict[str, object]
+) -> str:
+    """The event on the ledger of the order its PaymentIntent names (re-read from Stripe)."""
+    from shared.gateways import stripe_gateway
+
+    intent_id = resource.get("payment_intent") or resource.get("id")
+    if not isinstance(intent_id, str) or not intent_id.startswith("pi_"):
+        return "ignored"
+    intent = stripe_gateway.retrieve_intent(settings, intent_id)
+    order_id = _known_order(settings, intent.metadata.get("order_id"))
+    if order_id is None:
+        return "unknown_order"
+    entry = {
+        "provider": "stripe",
+        "event_id": event_id[:255],
+        "type": event_type,
+        "object_id": str(resource.get("id", ""))[:255],
+        "intent_id": intent_id,
+        "amount_cents": resource.get("amount_refunded") or resource.get("amount"),
+        "status": resource.get("status"),
+        "reason": resource.get("reason") or intent.last_error,
+    }
+    field = STRIPE_LEDGER_EVENTS[event_type]
+    if field == "disputes":
+        entry["evidence"] = evidence(settings, order_id)
+    ledger.append(settings, order_id, field, entry)
+    return f"recorded:{field}"
+
+
+def evidence(settings: Settings, order_id: str) -> list[str]:
+    """What the order holds to answer a dispute: manifest, receipt, delivery record (with the
+    Tesla calls and their timestamps), as object paths in the reports bucket."""
+    from shared.delivery import report_store
+    from shared.orders.manifests import manifest_path, receipt_path
+
+    paths = [manifest_path(order_id), receipt_path(order_id), f"{order_id}/delivery.json"]
+    return [path for path in paths if report_store.blob_exists(settings, path)]
 
 
 # ── PayPal ─────────────────────────────────────────────────────────────────────────────────────
@@ -132,6 +194,9 @@ def capture_paypal(settings: Settings, session_id: str) -> tuple[str, str]:
     read = sessions.load(settings, session_id)
     session, payment = read.session, read.session.payment
     if session.status != SessionStatus.VEHICLES_SELECTED:
+        if session.status == SessionStatus.PAID:
+            # An earlier capture settled but its after_paid failed: the buyer's retry finishes it.
+            session = settlement.after_paid(settings, read).session
         return session.status.value, "already_settled"
     if payment is None or payment.provider != "paypal" or not payment.intent_id:
         raise errors.Conflict("There is no PayPal payment to capture.", session.status.value)
@@ -174,10 +239,48 @@ def handle_paypal_event(settings: Settings, headers: dict[str, str], payload: by
         capture = paypal_gateway.capture_from_resource(event.get("resource") or {})
         settled = _settle_paypal_capture(settings, capture)
         outcome = settled if isinstance(settled, str) else settled.outcome.value
+    elif event_type in PAYPAL_LEDGER_EVENTS:
+        outcome = _record_paypal_on_ledger(settings, event_id, event_type, event)
     else:
         outcome = "ignored"
     _mark_processed("paypal", event_id, event_type, outcome)
     return outcome
+
+
+PAYPAL_LEDGER_EVENTS = {
+    "PAYMENT.CAPTURE.REFUNDED": "refunds",
+    "PAYMENT.CAPTURE.REVERSED": "refunds",
+    "CUSTOMER.DISPUTE.CREATED": "disputes",
+    "CUSTOMER.DISPUTE.RESOLVED": "disputes",
+}
+
+
+def _record_paypal_on_ledger(
+    settings: Settings, event_id: str, event_type: str, event: dict[str, object]
+) -> str:
+    """A verified refund, reversal or dispute on the ledger of the order it names."""
+    resource = event.get("resource")
+    resource = resource if isinstance(resource, dict) else {}
+    disputed = resource.get("disputed_transactions") or [{}]
+    first = disputed[0] if isinstance(disputed, list) and isinstance(disputed[0], dict) else {}
+    order_id = _known_order(settings, resource.get("custom_id") or first.get("custom"))
+    if order_id is None:
+        return "unknown_order"
+    amount = resource.get("amount") or resource.get("dispute_amount") or {}
+    entry: dict[str, object] = {
+        "provider": "paypal",
+        "event_id": event_id[:255],
+        "type": event_type,
+        "object_id": str(resource.get("id") or resource.get("dispute_id") or "")[:255],
+        "amount": amount if isinstance(amount, dict) else {},
+        "status": resource.get("status"),
+        "reason": resource.get("reason"),
+    }
+    field = PAYPAL_LEDGER_EVENTS[event_type]
+    if field == "disputes":
+        entry["evidence"] = evidence(settings, order_id)
+    ledger.append(settings, order_id, field, entry)
+    return f"recorded:{field}"
 
 
 def _settle_paypal_capture(
@@ -188,7 +291,10 @@ def _settle_paypal_capture(
         return f"not_completed:{capture.status}"
     read = read or _order(settings, capture.custom_id)
     if read is None:
-        return _orphan("paypal", capture.id, capture.custom_id)
+        return _without_session(
+            settings, "paypal", capture.id, capture.order_id, capture.custom_id,
+            capture.amount_cents, capture.currency,
+        )  # fmt: skip
     return settlement.settle(
         settings,
         read.session.session_key,
@@ -219,6 +325,56 @@ def _order(settings: Settings, order_id: str | None) -> sessions.Stored | None:
     if not order_id or not order_id.startswith("ord_") or len(order_id) > 64:
         return None
     return sessions.find_by_order_id(settings, order_id)
+
+
+def _without_session(
+    settings: Settings,
+    provider: str,
+    payment_id: str,
+    intent_id: str | None,
+    order_id: str | None,
+    amount_cents: int,
+    currency: str,
+) -> str:
+    """Money for an order whose session is gone: matched through the ledger and refunded in
+    full at once (nothing is left to deliver from: the selection and the car tokens went with
+    the session). Stripe refunds automatically; a PayPal refund waits for support, recorded as
+    an issue awaiting action on the ledger record."""
+    known = _known_order(settings, order_id)
+    if known is None:
+        return _orphan(provider, payment_id, order_id)
+    refund: str = "pending"
+    if provider == "stripe" and intent_id:
+        from shared.gateways import stripe_gateway
+
+        refund = stripe_gateway.refund_intent(
+            settings, intent_id, idempotency_key=f"refund:{intent_id}"
+        )
+    ledger.append(
+        settings,
+        known,
+        "late_payments",
+        {
+            "provider": provider,
+            "payment_id": payment_id,
+            "intent_id": intent_id,
+            "amount_cents": amount_cents,
+            "currency": currency,
+            "reason": "session_gone",
+            "refund": refund,
+        },
+    )
+    logger.warning(
+        "late payment refunded" if refund != "pending" else "late payment awaits a refund",
+        extra={"fields": {"order_id": known, "provider": provider}},
+    )
+    return "late_payment_refunded" if refund != "pending" else "late_payment_refund_pending"
+
+
+def _known_order(settings: Settings, order_id: str | None) -> str | None:
+    if not order_id or not order_id.startswith("ord_") or len(order_id) > 64:
+        return None
+    return order_id if ledger.find(settings, order_id) is not None else None
 
 
 def _orphan(provider: str, payment_id: str, order_id: str | None) -> str:

@@ -29,7 +29,7 @@ from werkzeug.wrappers import Response
 from shared.platform import errors
 from shared.platform.logs import bind_log_context, parse_trace_header, setup_logging
 from shared.platform.routing import Route
-from shared.platform.settings import Settings, get_settings
+from shared.platform.settings import SECRET_FIELDS, Settings, get_settings
 
 logger = logging.getLogger("cpt.http")
 
@@ -82,9 +82,29 @@ def endpoint(route: Route) -> Callable[[Handler], Callable[[flask.Request], Resp
     return decorate
 
 
+# Every answer: browsers keep to HTTPS for a year (the load balancer redirects plain HTTP to the
+# root, never repeating a path), and never sniff a JSON or PDF body into something runnable.
+SECURITY_HEADERS: Mapping[str, str] = {
+    "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
+    "X-Content-Type-Options": "nosniff",
+}
+
+
+def with_route_secrets(route: Route, settings: Settings) -> Settings:
+    """The settings a function runs with. Deployed, Settings already holds only the secrets the
+    deploy injected; locally every default secret is there, so the ones the route's deploy does
+    not give it are blanked the same way: a missing secret fails locally as in the cloud."""
+    if settings.environment != "local" or not settings.local_route_secrets_only:
+        return settings
+    from pydantic import SecretStr
+
+    missing = {name: SecretStr("") for name in SECRET_FIELDS if name not in route.secrets}
+    return settings.model_copy(update=missing) if missing else settings
+
+
 def handle_request(route: Route, handler: Handler, request: flask.Request) -> Response:
     setup_logging()
-    settings = get_settings()
+    settings = with_route_secrets(route, get_settings())
     request_id = _request_id(request)
     trace = parse_trace_header(
         request.headers.get("X-Cloud-Trace-Context") or request.headers.get("traceparent"),
@@ -101,6 +121,7 @@ def handle_request(route: Route, handler: Handler, request: flask.Request) -> Re
             logger.exception("unhandled error in %s", route.target)
             response = error_response(errors.InternalError(), request_id)
         response.headers["X-Request-Id"] = request_id
+        response.headers.update(SECURITY_HEADERS)
         _apply_cors(response, request, settings, route)
         logger.info(
             "%s %s -> %s",
@@ -227,6 +248,7 @@ def install_error_pages(app: flask.Flask) -> None:
             error = errors.BadRequest("The request could not be understood.")
         response = error_response(error, request_id)
         response.headers["X-Request-Id"] = request_id
+        response.headers.update(SECURITY_HEADERS)
         return response
 
     app.register_error_handler(HTTPException, as_json)
