@@ -55,7 +55,7 @@ class VoucherValidateRequest(RequestModel):
         min_length=1,
         max_length=MAX_CODE_LENGTH,
         description="The code the buyer typed; trimmed and case-insensitive.",
-        examples=["PILOT2026"],
+        examples=["LOCAL-DEMO-100"],
     )
 
 

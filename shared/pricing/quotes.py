@@ -15,7 +15,7 @@ from typing import Any
 
 from shared.pricing.models import QuoteResponse, QuoteVoucher
 from shared.pricing.money import require_cents, require_currency
-from shared.pricing.tiers import TierBand, lookup_tier
+from shared.pricing.tiers import DEFAULT_PRICE_BOOK, PriceBook, TierBand
 from shared.pricing.vat import require_vat_rate, vat_included_cents
 from shared.pricing.vouchers import Voucher, VoucherType
 from shared.product.catalog import Package, parse_package, product
@@ -38,6 +38,7 @@ class AppliedVoucher:
     percent_off: Decimal | None
     amount_off_cents: int | None
     discount_cents: int
+    version: int = 0  # of the voucher in the store when quoted
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +53,7 @@ class Quote:
     vat_cents: int  # the VAT contained in total_cents
     vat_rate_percent: Decimal
     currency: str
+    price_book_version: int = 0  # the price book the tier price came from
 
     @property
     def tier_label(self) -> str:
@@ -104,6 +106,7 @@ class Quote:
                 "percent_off": _decimal_text(self.voucher.percent_off),
                 "amount_off_cents": self.voucher.amount_off_cents,
                 "discount_cents": self.voucher.discount_cents,
+                "version": self.voucher.version,
             }
         return {
             "record_version": QUOTE_RECORD_VERSION,
@@ -122,6 +125,7 @@ class Quote:
             "net_cents": self.net_cents,
             "vat_rate_percent": _decimal_text(self.vat_rate_percent),
             "currency": self.currency,
+            "price_book_version": self.price_book_version,
         }
 
     @classmethod
@@ -146,6 +150,7 @@ class Quote:
                     percent_off=_decimal_or_none(raw_voucher["percent_off"]),
                     amount_off_cents=_cents_or_none(raw_voucher["amount_off_cents"]),
                     discount_cents=require_cents(raw_voucher["discount_cents"], "discount_cents"),
+                    version=int(raw_voucher.get("version") or 0),
                 )
             quote = cls(
                 package=parse_package(record["package"]),
@@ -158,6 +163,8 @@ class Quote:
                 vat_cents=require_cents(record["vat_cents"], "vat_cents"),
                 vat_rate_percent=require_vat_rate(_decimal_from_text(record["vat_rate_percent"])),
                 currency=require_currency(record["currency"]),
+                # Records older than versioned price books have none: version 0.
+                price_book_version=int(record.get("price_book_version") or 0),
             )
         except (KeyError, TypeError, ValueError, InvalidOperation) as error:
             if isinstance(error, QuoteRecordError):
@@ -184,18 +191,22 @@ def build_quote(
     vehicle_count: int,
     voucher: Voucher | None,
     *,
-    vat_rate_percent: Decimal,
-    currency: str,
+    vat_rate_percent: Decimal | None = None,
+    currency: str | None = None,
+    price_book: PriceBook = DEFAULT_PRICE_BOOK,
 ) -> Quote:
     """Price ``vehicle_count`` vehicles of ``package``, with an already accepted voucher or None.
 
     Check the voucher first with ``evaluate_voucher`` (it knows the time and redemption count);
-    this function only does the arithmetic. The VAT rate and currency come from settings.
+    this function only does the arithmetic. Tiers, VAT rate and currency come from
+    ``price_book``; an explicit ``vat_rate_percent`` or ``currency`` overrides the book's.
     """
     package = parse_package(package)
-    rate = require_vat_rate(vat_rate_percent)
-    currency = require_currency(currency)
-    tier = lookup_tier(package, vehicle_count)
+    rate = require_vat_rate(
+        price_book.vat_rate_percent if vat_rate_percent is None else vat_rate_percent
+    )
+    currency = require_currency(price_book.currency if currency is None else currency)
+    tier = price_book.lookup(package, vehicle_count)
 
     applied: AppliedVoucher | None = None
     if voucher is not None:
@@ -209,6 +220,7 @@ def build_quote(
             percent_off=voucher.percent_off,
             amount_off_cents=voucher.amount_off_cents,
             discount_cents=voucher.discount_cents(tier.price_cents),
+            version=voucher.version,
         )
 
     total = tier.price_cents - (0 if applied is None else applied.discount_cents)
@@ -224,6 +236,7 @@ def build_quote(
         vat_cents=vat_included_cents(total, vat_rate_percent=rate),
         vat_rate_percent=rate,
         currency=currency,
+        price_book_version=price_book.version,
     )
 
 

@@ -18,6 +18,7 @@ from shared.orders import order_state, sessions
 from shared.orders.records import QuoteRecord
 from shared.platform import errors, rate_limits
 from shared.platform.settings import Settings
+from shared.pricing.book import commerce
 from shared.pricing.models import CatalogResponse, QuoteResponse, VoucherValidateResponse
 from shared.pricing.quotes import Quote, build_quote
 from shared.pricing.redemptions import redemptions_used
@@ -29,7 +30,6 @@ from shared.pricing.vouchers import (
     VoucherAccepted,
     VoucherRefused,
     evaluate_voucher,
-    load_vouchers,
     normalize_code,
 )
 
@@ -47,7 +47,7 @@ class VoucherNotValid(errors.ApiError):
 
 
 def catalog(settings: Settings) -> CatalogResponse:
-    return build_catalog(vat_rate_percent=settings.vat_rate_percent, currency=settings.currency)
+    return build_catalog(price_book=commerce(settings).price_book)
 
 
 def quote_session(
@@ -107,8 +107,7 @@ def price(
         session.selected_package,
         len(session.selected_vehicle_ids),
         voucher,
-        vat_rate_percent=settings.vat_rate_percent,
-        currency=settings.currency,
+        price_book=commerce(settings).price_book,
     )
 
 
@@ -143,7 +142,8 @@ def validate_voucher(
         )
     except VoucherNotValid:
         return VoucherValidateResponse(valid=False)
-    return voucher_validation_response(VoucherAccepted(voucher), currency=settings.currency)
+    currency = commerce(settings).price_book.currency
+    return voucher_validation_response(VoucherAccepted(voucher), currency=currency)
 
 
 def _accepted_voucher(
@@ -164,7 +164,7 @@ def _accepted_voucher(
         rate_limits.refuse_if_used_up(
             settings, name=name, client=client, limit=limits[name], window_s=window_s, now=now
         )
-    book = load_vouchers(settings.vouchers_path)
+    book = commerce(settings).vouchers
     code = normalize_code(raw_code)
     used = redemptions_used(settings, code) if code and book.get(code) else 0
     decision = evaluate_voucher(book, raw_code, now=now, redemptions_used=used, package=package)

@@ -14,14 +14,19 @@ from shared.pricing.models import (
     VoucherValidateResponse,
 )
 from shared.pricing.money import require_currency
-from shared.pricing.tiers import tiers_of
+from shared.pricing.tiers import DEFAULT_PRICE_BOOK, PriceBook
 from shared.pricing.vat import require_vat_rate
 from shared.pricing.vouchers import VoucherDecision, VoucherRefused
 from shared.product.catalog import PRODUCTS, package_features, package_modules
 
 
-def build_catalog(*, vat_rate_percent: Decimal, currency: str) -> CatalogResponse:
-    """Every package with its title, features, Tesla modules and band prices."""
+def build_catalog(
+    *,
+    vat_rate_percent: Decimal | None = None,
+    currency: str | None = None,
+    price_book: PriceBook = DEFAULT_PRICE_BOOK,
+) -> CatalogResponse:
+    """Every package with its title, features, Tesla modules and band prices (from the book)."""
     packages = tuple(
         CatalogPackage(
             name=package,
@@ -35,14 +40,16 @@ def build_catalog(*, vat_rate_percent: Decimal, currency: str) -> CatalogRespons
                     max_vehicles=tier.band.max_vehicles,
                     price_cents=tier.price_cents,
                 )
-                for tier in tiers_of(package)
+                for tier in price_book.tiers_of(package)
             ),
         )
         for package, item in PRODUCTS.items()
     )
     return CatalogResponse(
-        currency=require_currency(currency),
-        vat_rate_percent=require_vat_rate(vat_rate_percent),
+        currency=require_currency(price_book.currency if currency is None else currency),
+        vat_rate_percent=require_vat_rate(
+            price_book.vat_rate_percent if vat_rate_percent is None else vat_rate_percent
+        ),
         packages=packages,
     )
 

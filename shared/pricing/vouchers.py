@@ -80,6 +80,7 @@ class Voucher:
     valid_until: datetime | None = None  # UTC, inclusive
     max_redemptions: int | None = None
     packages: frozenset[Package] | None = None  # None: every package
+    version: int = 0  # bumped by every change in the store; a quote records the one it used
 
     def __post_init__(self) -> None:
         # The loader guarantees these; the check keeps hand-built vouchers (tests, tools) honest.
@@ -153,6 +154,40 @@ def normalize_code(raw_code: object) -> str | None:
     if not _CODE_PATTERN.fullmatch(stripped):
         return None
     return stripped.upper()
+
+
+# ── Publishing guards (the admin tool and the store apply them) ──────────────────────────────────
+
+# The documented alphabet of new codes (docs/configuration.md): A–Z, 0–9 and "-", at least 8
+# characters so codes are not guessed. Codes are case-insensitive (stored upper-case).
+RECOMMENDED_CODE_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-"
+RECOMMENDED_MIN_CODE_LENGTH = 8
+
+
+def code_format_warnings(code: str) -> list[str]:
+    """Why ``code`` is easy to guess or misread (empty: fine). A warning, not a refusal."""
+    warnings = []
+    if len(code) < RECOMMENDED_MIN_CODE_LENGTH:
+        warnings.append(f"{code}: shorter than {RECOMMENDED_MIN_CODE_LENGTH} characters")
+    odd = sorted({c for c in code.upper() if c not in RECOMMENDED_CODE_ALPHABET})
+    if odd:
+        warnings.append(
+            f"{code}: characters outside the alphabet {RECOMMENDED_CODE_ALPHABET}: {''.join(odd)}"
+        )
+    return warnings
+
+
+def publish_problems(voucher: Voucher) -> list[str]:
+    """Why ``voucher`` may not be published (empty: it may)."""
+    problems = []
+    gives_all = voucher.type is VoucherType.FREE or voucher.percent_off == _HUNDRED
+    if gives_all and voucher.active:
+        # An unlimited free code is every report for free, for anyone who learns it.
+        if voucher.max_redemptions is None:
+            problems.append(f"{voucher.code}: a 100% voucher needs max_redemptions")
+        if voucher.valid_until is None:
+            problems.append(f"{voucher.code}: a 100% voucher needs valid_until")
+    return problems
 
 
 # ── Evaluation ──────────────────────────────────────────────────────────────────────────────────
@@ -230,7 +265,17 @@ def _refusal(
 # ── Loading ─────────────────────────────────────────────────────────────────────────────────────
 
 _FIELDS = frozenset(
-    {"type", "value", "label", "active", "valid_from", "valid_until", "max_redemptions", "packages"}
+    {
+        "type",
+        "value",
+        "label",
+        "active",
+        "valid_from",
+        "valid_until",
+        "max_redemptions",
+        "packages",
+        "version",
+    }
 )
 
 _cache_lock = threading.Lock()
@@ -346,7 +391,14 @@ def _parse_voucher(code: str, entry: object, *, source: str) -> Voucher:
         valid_until=valid_until,
         max_redemptions=_parse_max_redemptions(entry.get("max_redemptions"), fail),
         packages=_parse_packages(entry.get("packages"), fail),
+        version=_parse_version(entry.get("version", 0), fail),
     )
+
+
+def _parse_version(value: object, fail: _Fail) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise fail("version", f"must be a whole number ≥ 0, got {value!r}")
+    return value
 
 
 def _parse_type(raw_type: object, fail: _Fail) -> VoucherType:

@@ -1,7 +1,9 @@
-"""The seller printed on every receipt, read from ``config/seller.json``.
+"""The seller printed on every receipt: per environment in Firestore (``seller_for``).
 
-Kept as data, not code, so the company's registered details change without a release and a test
-environment can point at its own file. Keys starting with ``_`` are comments and are ignored.
+Kept as data, not code, so the company's registered details change without a release: an
+operator sets them with ``python -m admin seller set``. ``config/seller.json`` holds fictional
+placeholder values, seeded into the local emulator only; outside ``local`` the placeholder is
+refused. Keys starting with ``_`` are comments and are ignored.
 """
 
 from __future__ import annotations
@@ -9,9 +11,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-# The repository's own file; deployments may pass another path.
+if TYPE_CHECKING:
+    from shared.platform.settings import Settings
+
+# The repository's placeholder (local seed data only).
 DEFAULT_SELLER_PATH = Path(__file__).resolve().parents[2] / "config" / "seller.json"
 
 _TEXT_FIELDS = ("name", "business_id", "vat_number", "email")
@@ -32,12 +37,48 @@ class Seller:
     email: str
 
 
+def seller_for(settings: Settings) -> Seller:
+    """The environment's seller identity from Firestore; the placeholder only in ``local``."""
+    from shared.pricing.book import is_placeholder_seller, read_seller_data
+
+    data = read_seller_data(settings)
+    if data is None and settings.environment == "local":
+        return load_seller(settings.seller_path)  # the local seed file stands in
+    if data is None:
+        raise SellerConfigError(
+            f"environment {settings.environment!r} has no seller identity "
+            "(python -m admin seller set)"
+        )
+    if settings.environment != "local" and is_placeholder_seller(data):
+        raise SellerConfigError(
+            f"environment {settings.environment!r} still has the placeholder seller identity"
+        )
+    stored = {k: v for k, v in data.items() if k not in ("version", "updated_at", "updated_by")}
+    return parse_seller(stored)
+
+
 def load_seller(path: str | Path = DEFAULT_SELLER_PATH) -> Seller:
-    """Read and check a seller file; every field must be a non-empty string."""
+    """Read and check a seller file (local seed, admin input); see ``parse_seller``."""
     try:
         data: Any = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as error:
         raise SellerConfigError(f"cannot read seller file {path}: {error}") from error
+    return parse_seller(data)
+
+
+def seller_data(seller: Seller) -> dict[str, Any]:
+    """What is stored: the fields of ``seller`` as plain data."""
+    return {
+        "name": seller.name,
+        "business_id": seller.business_id,
+        "vat_number": seller.vat_number,
+        "address_lines": list(seller.address_lines),
+        "email": seller.email,
+    }
+
+
+def parse_seller(data: object) -> Seller:
+    """Check seller data; every field must be a non-empty string (address: a list of them)."""
     if not isinstance(data, dict):
         raise SellerConfigError("seller file must hold a JSON object")
     fields = {key: value for key, value in data.items() if not key.startswith("_")}

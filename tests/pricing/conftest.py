@@ -12,7 +12,8 @@ import pytest
 from shared.pricing.vouchers import VoucherBook, clear_voucher_cache, load_vouchers
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-REAL_VOUCHERS = REPO_ROOT / "config" / "vouchers.json"
+# The roadmap's sample codes, as the tests' own fixture: config/ is local seed data only.
+SAMPLE_VOUCHERS = Path(__file__).resolve().parent / "data" / "sample_vouchers.json"
 TEST_VOUCHERS = Path(__file__).resolve().parent / "data" / "test_vouchers.json"
 
 VAT_RATE = Decimal("25.5")
@@ -29,8 +30,8 @@ def _fresh_voucher_cache() -> Iterator[None]:
 
 
 @pytest.fixture
-def real_book() -> VoucherBook:
-    return load_vouchers(REAL_VOUCHERS)
+def sample_book() -> VoucherBook:
+    return load_vouchers(SAMPLE_VOUCHERS)
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ from shared.pricing.vouchers import (
 )
 from shared.product.catalog import Package
 
-from .conftest import CURRENCY, REAL_VOUCHERS, TEST_VOUCHERS, VAT_RATE
+from .conftest import CURRENCY, SAMPLE_VOUCHERS, TEST_VOUCHERS, VAT_RATE
 
 ROADMAP_PRICES = {
     Package.BASIC: (999, 1499, 2999, 4999),
@@ -120,12 +120,12 @@ def test_vat_matches_the_formula_for_any_total_and_rate(total: int, tenths: int)
     )
 
 
-REAL_BOOK = load_vouchers(REAL_VOUCHERS)
+SAMPLE_BOOK = load_vouchers(SAMPLE_VOUCHERS)
 TEST_BOOK = load_vouchers(TEST_VOUCHERS)
 # Anything a buyer might type, including near-misses of real codes.
 typed_codes = st.one_of(
     st.text(max_size=80),
-    st.sampled_from(sorted(REAL_BOOK)).map(lambda code: code + "X"),
+    st.sampled_from(sorted(SAMPLE_BOOK)).map(lambda code: code + "X"),
     st.sampled_from(["TEST-INACTIVE", "TEST-EXPIRED", "TEST-EXPERT-ONLY", "TEST-LIMITED-3"]),
 )
 
@@ -145,7 +145,7 @@ def test_every_refusal_looks_the_same(typed: str) -> None:
 
 
 @given(
-    st.sampled_from(sorted(REAL_BOOK)),
+    st.sampled_from(sorted(SAMPLE_BOOK)),
     st.lists(st.booleans(), min_size=20, max_size=20),
     st.text(alphabet=" \t\n", max_size=3),
     st.text(alphabet=" \t\n", max_size=3),
@@ -155,5 +155,5 @@ def test_any_casing_and_padding_of_a_real_code_is_accepted(
 ) -> None:
     mixed = "".join(c if up else c.lower() for c, up in zip(code, upper[: len(code)], strict=True))
     typed = before + mixed + after
-    decision = evaluate_voucher(REAL_BOOK, typed, now=NOW, redemptions_used=0, package="basic")
+    decision = evaluate_voucher(SAMPLE_BOOK, typed, now=NOW, redemptions_used=0, package="basic")
     assert isinstance(decision, VoucherAccepted) and decision.voucher.code == code

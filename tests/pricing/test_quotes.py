@@ -45,8 +45,8 @@ def test_pro_two_vehicles_without_voucher_is_the_roadmap_response() -> None:
     }
 
 
-def test_pilot2026_makes_it_free(real_book: VoucherBook) -> None:
-    result = quote("pro", 2, real_book, "PILOT2026")
+def test_pilot2026_makes_it_free(sample_book: VoucherBook) -> None:
+    result = quote("pro", 2, sample_book, "PILOT2026")
     assert (result.tier_price_cents, result.total_cents, result.vat_cents) == (2999, 0, 0)
     assert result.is_free
     assert result.to_response().model_dump(mode="json")["voucher"] == {
@@ -57,8 +57,8 @@ def test_pilot2026_makes_it_free(real_book: VoucherBook) -> None:
     }
 
 
-def test_launch10_takes_ten_percent_half_up(real_book: VoucherBook) -> None:
-    result = quote("pro", 2, real_book, "LAUNCH10")
+def test_launch10_takes_ten_percent_half_up(sample_book: VoucherBook) -> None:
+    result = quote("pro", 2, sample_book, "LAUNCH10")
     assert result.discount_cents == 300  # 299.9 → 300
     assert result.total_cents == 2699
     assert result.vat_cents == 548  # round_half_up(2699 × 25.5 / 125.5) = round(548.40)
@@ -66,8 +66,8 @@ def test_launch10_takes_ten_percent_half_up(real_book: VoucherBook) -> None:
     assert not result.is_free
 
 
-def test_fleet20_on_expert_eleven_vehicles(real_book: VoucherBook) -> None:
-    result = quote("expert", 11, real_book, "FLEET20")
+def test_fleet20_on_expert_eleven_vehicles(sample_book: VoucherBook) -> None:
+    result = quote("expert", 11, sample_book, "FLEET20")
     assert (result.tier_price_cents, result.discount_cents, result.total_cents) == (
         12999,
         2600,  # 2599.8 → 2600
@@ -124,6 +124,7 @@ def test_record_holds_everything_for_the_receipt(test_book: VoucherBook) -> None
             "percent_off": "12.5",
             "amount_off_cents": None,
             "discount_cents": 625,  # 624.875 → 625
+            "version": 0,  # the voucher's version in the store (0: built by hand)
         },
         "discount_cents": 625,
         "total_cents": 4374,
@@ -131,6 +132,7 @@ def test_record_holds_everything_for_the_receipt(test_book: VoucherBook) -> None
         "net_cents": 3485,
         "vat_rate_percent": "25.5",
         "currency": "EUR",
+        "price_book_version": 0,  # the built-in table
     }
 
 

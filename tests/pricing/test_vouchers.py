@@ -30,7 +30,7 @@ from shared.pricing.vouchers import (
 )
 from shared.product.catalog import Package
 
-from .conftest import CURRENCY, NOW, REAL_VOUCHERS
+from .conftest import CURRENCY, NOW, SAMPLE_VOUCHERS
 
 MICROSECOND = timedelta(microseconds=1)
 
@@ -46,22 +46,22 @@ def evaluate(
     return evaluate_voucher(book, code, now=now, redemptions_used=used, package=package)
 
 
-# ── The real file ──────────────────────────────────────────────────────────────────────────────
+# ── The sample book ────────────────────────────────────────────────────────────────────────────
 
 
-def test_real_file_holds_exactly_the_roadmap_vouchers(real_book: VoucherBook) -> None:
-    assert sorted(real_book) == ["FLEET20", "LAUNCH10", "PILOT2026"]
+def test_sample_book_holds_exactly_the_roadmap_vouchers(sample_book: VoucherBook) -> None:
+    assert sorted(sample_book) == ["FLEET20", "LAUNCH10", "PILOT2026"]
     expected = {"PILOT2026": 100, "LAUNCH10": 10, "FLEET20": 20}
     for code, percent in expected.items():
-        voucher = real_book[code]
+        voucher = sample_book[code]
         assert voucher.type is VoucherType.PERCENTAGE
         assert voucher.percent_off == Decimal(percent)
         assert voucher.active
         assert voucher.packages is None and voucher.max_redemptions is None
 
 
-def test_real_vouchers_preview(real_book: VoucherBook) -> None:
-    answer = voucher_validation_response(evaluate(real_book, "PILOT2026"), currency=CURRENCY)
+def test_sample_vouchers_preview(sample_book: VoucherBook) -> None:
+    answer = voucher_validation_response(evaluate(sample_book, "PILOT2026"), currency=CURRENCY)
     assert answer.model_dump() == {
         "valid": True,
         "code": "PILOT2026",
@@ -75,8 +75,8 @@ def test_real_vouchers_preview(real_book: VoucherBook) -> None:
 
 
 @pytest.mark.parametrize("typed", ["LAUNCH10", "launch10", "  Launch10\t", "\nlAuNcH10 "])
-def test_codes_are_trimmed_and_case_insensitive(real_book: VoucherBook, typed: str) -> None:
-    decision = evaluate(real_book, typed)
+def test_codes_are_trimmed_and_case_insensitive(sample_book: VoucherBook, typed: str) -> None:
+    decision = evaluate(sample_book, typed)
     assert isinstance(decision, VoucherAccepted)
     assert decision.voucher.code == "LAUNCH10"
 
@@ -202,8 +202,8 @@ def test_max_redemptions(test_book: VoucherBook, used: int, accepted: bool) -> N
     assert evaluate(test_book, "TEST-LIMITED-3", used=used).valid is accepted
 
 
-def test_unlimited_codes_ignore_the_count(real_book: VoucherBook) -> None:
-    assert evaluate(real_book, "LAUNCH10", used=10**9).valid
+def test_unlimited_codes_ignore_the_count(sample_book: VoucherBook) -> None:
+    assert evaluate(sample_book, "LAUNCH10", used=10**9).valid
 
 
 @pytest.mark.parametrize("bad", [-1, True, 1.0, None])
@@ -215,10 +215,10 @@ def test_redemption_count_must_be_a_non_negative_int(test_book: VoucherBook, bad
 # ── Discount arithmetic of each type ───────────────────────────────────────────────────────────
 
 
-def test_discounts(test_book: VoucherBook, real_book: VoucherBook) -> None:
-    assert real_book["LAUNCH10"].discount_cents(2999) == 300  # 299.9 → 300
-    assert real_book["FLEET20"].discount_cents(2999) == 600  # 599.8 → 600
-    assert real_book["PILOT2026"].discount_cents(2999) == 2999
+def test_discounts(test_book: VoucherBook, sample_book: VoucherBook) -> None:
+    assert sample_book["LAUNCH10"].discount_cents(2999) == 300  # 299.9 → 300
+    assert sample_book["FLEET20"].discount_cents(2999) == 600  # 599.8 → 600
+    assert sample_book["PILOT2026"].discount_cents(2999) == 2999
     assert test_book["TEST-PERCENT-12-5"].discount_cents(1999) == 250  # 249.875 → 250
     assert test_book["TEST-PERCENT-12-5"].discount_cents(4) == 1  # 0.5 → 1 (half up)
     assert test_book["TEST-FIXED-500"].discount_cents(999) == 500
@@ -232,7 +232,7 @@ def test_discounts(test_book: VoucherBook, real_book: VoucherBook) -> None:
 
 def test_loading_is_cached_until_the_file_changes(tmp_path: Path) -> None:
     path = tmp_path / "vouchers.json"
-    path.write_text(REAL_VOUCHERS.read_text(encoding="utf-8"), encoding="utf-8")
+    path.write_text(SAMPLE_VOUCHERS.read_text(encoding="utf-8"), encoding="utf-8")
     first = load_vouchers(path)
     assert load_vouchers(path) is first  # one read per function instance
     data = json.loads(path.read_text(encoding="utf-8"))

@@ -1,0 +1,1 @@
+"""The operator's command line for commerce data: ``python -m admin --help`` (never deployed)."""
