@@ -1,5 +1,6 @@
 """POST /reports/generate, the report worker (Cloud Tasks target), GET /tesla/report/{id},
-GET /tesla/report/{id}/pdf/{vehicle_id} and GET /tesla/report/{id}/receipt."""
+GET /tesla/report/{id}/pdf/{vehicle_id}, POST /tesla/vehicle-report/pdf (a car's PDF in another
+language) and GET /tesla/report/{id}/receipt."""
 
 from __future__ import annotations
 
@@ -57,6 +58,16 @@ def tesla_report_pdf(call: Call) -> Response:
     pdf, filename = report_delivery.pdf_of(
         call.settings, session_id, call.path_params["vehicle_id"]
     )
+    return _pdf_response(pdf, filename)
+
+
+@functions_framework.http
+@endpoint("tesla_vehicle_report_pdf")
+def tesla_vehicle_report_pdf(call: Call) -> Response:
+    from shared.delivery.rerender import pdf_in_language
+
+    body = call.body
+    pdf, filename = pdf_in_language(call.settings, body.session_id, body.vehicle_id, body.language)
     return _pdf_response(pdf, filename)
 
 

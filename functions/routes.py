@@ -90,6 +90,8 @@ ROUTES: tuple[Route, ...] = (
         request_model=order_models.SelectRequest,
         response_model=order_models.SelectResponse,
         error_statuses=(404, 409, 410, 413, 422),
+        # A new choice cancels the superseded PaymentIntent at Stripe (shared/orders/selection.py).
+        secrets=("stripe_secret_key",),
     ),
     Route(
         target="pricing_catalog",
@@ -234,6 +236,20 @@ ROUTES: tuple[Route, ...] = (
         tag="reports",
         error_statuses=(404, 409, 410, 422),
         memory="512Mi",
+    ),
+    Route(
+        target="tesla_vehicle_report_pdf",
+        method="POST",
+        path="/tesla/vehicle-report/pdf",
+        module="functions.reports",
+        summary="One car's PDF in any report language, rendered from the stored report (never "
+        "from report data in the request: nobody can have us print a forged report); each "
+        "language is rendered once and served from storage afterwards.",
+        tag="reports",
+        request_model=delivery_models.VehicleReportPdfRequest,
+        error_statuses=(404, 409, 410, 422),
+        memory="1Gi",  # WeasyPrint
+        timeout_s=120,
     ),
     Route(
         target="tesla_report_receipt",

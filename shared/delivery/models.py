@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import Field, PositiveInt
 
 from shared.platform.api_models import RequestModel, ResponseModel, SessionId
+from shared.product.languages import ReportLanguage
 
 
 class WorkerTask(RequestModel):
@@ -31,6 +32,18 @@ class GenerateResponse(ResponseModel):
     vehicle_count: int
 
 
+class VehicleReportPdfRequest(RequestModel):
+    """One car's PDF in a language, rendered from the report stored for the order.
+
+    There is deliberately no way to send report data: a PDF carrying our name is only ever
+    rendered from what we fetched from Tesla, so nobody can have us print a forged report.
+    """
+
+    session_id: SessionId
+    vehicle_id: PositiveInt = Field(description="A car of the order (its id in the report list).")
+    language: ReportLanguage = Field(description="Language of the PDF; each is rendered once.")
+
+
 class CarReportStatus(ResponseModel):
     id: int
     vin: str = Field(description="Masked VIN.")
@@ -41,7 +54,10 @@ class CarReportStatus(ResponseModel):
         description="pending, running, complete, partial, failed or waiting_reconnect"
     )
     reason: str | None = Field(description="Why a report is partial or failed, per module.")
-    pdf_url: str | None = Field(description="Path of the PDF download, once built.")
+    pdf_url: str | None = Field(
+        description="Absolute URL of the car's PDF (GET, on the API's public origin), usable "
+        "as it is once built; null before."
+    )
     next_attempt_at: datetime | None = Field(
         default=None,
         description="When a car that could not be woken is tried again (its partial report "

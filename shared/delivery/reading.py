@@ -9,6 +9,7 @@ key is needed to hand one out.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from shared.cars.vehicles import mask_vin, model_name, model_year
 from shared.delivery import report_store
@@ -19,8 +20,21 @@ from shared.platform import errors
 from shared.platform.settings import Settings
 
 
+def public_api_base(settings: Settings, api_prefix: str) -> str:
+    """The API's public root as the WUI reaches it, e.g. ``https://api.example.com/api/v1``.
+
+    The WUI runs on its own origin (``wui_url``) and calls the API's domain, the one Tesla
+    redirects to (``tesla_redirect_uri``, checked per environment): a PDF link is only usable
+    as it is with that origin in it. The request's own Host can't be used: behind the gateway
+    it is the function's internal host.
+    """
+    parts = urlsplit(settings.tesla_redirect_uri)
+    return f"{parts.scheme}://{parts.netloc}{api_prefix}"
+
+
 def reports_of(settings: Settings, session_id: str, *, api_prefix: str) -> ReportsResponse:
     session = sessions.load_session(settings, session_id)
+    base = public_api_base(settings, api_prefix)
     order_state.apply("read_reports", session.status)
     cars = report_store.car_documents(settings, session.session_key)
     reports: dict[str, dict[str, Any]] = {}
@@ -40,7 +54,7 @@ def reports_of(settings: Settings, session_id: str, *, api_prefix: str) -> Repor
                 year=model_year(vehicle.vin),
                 status=(car.status if car else CarStatus.PENDING).value,
                 reason=car.reason if car else None,
-                pdf_url=f"{api_prefix}/tesla/report/{{session_id}}/pdf/{vehicle.id}"
+                pdf_url=f"{base}/tesla/report/{session_id}/pdf/{vehicle.id}"
                 if car is not None and car.pdf_path
                 else None,
                 next_attempt_at=car.next_attempt_at if car else None,

@@ -51,7 +51,7 @@ if TYPE_CHECKING:
     from shared.reports.model import VehicleReport
     from shared.reports.normalise import ModuleResult
     from shared.tesla.calls import CallLog, TeslaCall
-    from shared.tesla.fetch import FetchPolicy, ModuleFailure
+    from shared.tesla.fetch import FetchPolicy, ModuleFailure, PartnerClients
     from shared.tesla.fleet import FleetClient
 
     ChargingHistory = dict[str, list[dict]] | ModuleFailure  # by VIN, or why not fetched
@@ -232,6 +232,7 @@ def _fetch(
                     charging_sessions=None,
                     policy=_policy(settings),
                     calls=calls,
+                    partner=_partner_clients(settings),
                 )
                 if history is not None:
                     results["charging_history"] = _history_of_car(history.result(), vehicle.vin)
@@ -388,6 +389,14 @@ def _client(settings: Settings, session: sessions.OrderSession) -> FleetClient:
 
     access, _ = sessions.open_tokens(session)
     return FleetClient(settings, tesla_http(), access_token=access, region=session.region)
+
+
+def _partner_clients(settings: Settings) -> PartnerClients:
+    """Clients with the instance's cached partner token: Tesla's specs take no user token."""
+    from shared.tesla.connect import tesla_http
+    from shared.tesla.partner import partner_client
+
+    return lambda region, renew: partner_client(settings, tesla_http(), region, renew=renew)
 
 
 def _policy(settings: Settings) -> FetchPolicy:

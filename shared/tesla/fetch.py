@@ -13,6 +13,9 @@ Per car (``fetch_vehicle_modules``):
    There is never a second wake for a car: a car that stays asleep gives a partial report
    (``vehicle_data`` unavailable, with the reason) rather than a bill of repeated wakes.
 
+Specs go out with our partner token (``shared.tesla.partner``), never the customer's: Tesla's
+specs endpoint takes only a partner token (reference §4.12). Their failure fails that module only.
+
 Per order (``fetch_charging_history``): Tesla's charging history is account-level, so it is
 fetched once for all the order's cars, every page at the largest page size, and split by each
 session's ``vin``; the caller hands each car its own list.
@@ -60,6 +63,7 @@ __all__ = [
     "Clock",
     "FetchPolicy",
     "ModuleFailure",
+    "PartnerClients",
     "SystemClock",
     "TokenExpired",
     "fetch_charging_history",
@@ -176,6 +180,11 @@ class _CarAsleep(Exception):
     """Tesla answered 408: the call needs the car online."""
 
 
+# A client acting with our partner token in a region; True asks for a new token, the cached one
+# having been refused (shared.tesla.partner.partner_client).
+PartnerClients = Callable[[str, bool], FleetClient]
+
+
 # ── Endpoints of the per-car modules ─────────────────────────────────────────────────────────
 
 
@@ -185,6 +194,7 @@ class _ModuleEndpoint:
     path: Callable[[str], str]  # VIN → path; the VIN is the vehicle_tag Tesla recommends
     params: Callable[[str], dict[str, str]] | None = None
     needs_car_online: bool = False
+    partner_token: bool = False  # called with our partner token, never the customer's
 
 
 # Keyed by the catalogue's module names (shared/product/catalog.py); every module but the
@@ -213,9 +223,10 @@ MODULE_ENDPOINTS: Mapping[str, _ModuleEndpoint] = MappingProxyType(
         TeslaModule.OPTIONS: _ModuleEndpoint(
             "options", lambda _vin: "/api/1/dx/vehicles/options", lambda vin: {"vin": vin}
         ),
-        # Specs take the VIN in the path, never the integer id (reference §4.12).
+        # Specs take the VIN in the path, never the integer id, and a partner token
+        # (client_credentials), not the user's (reference §4.12).
         TeslaModule.VEHICLE_SPECS: _ModuleEndpoint(
-            "specs", lambda vin: f"/api/1/vehicles/{vin}/specs"
+            "specs", lambda vin: f"/api/1/vehicles/{vin}/specs", partner_token=True
         ),
     }
 )
@@ -246,12 +257,27 @@ class _Caller:
         clock: Clock,
         log: CallLog,
         vin: str | None,
+        partner: PartnerClients | None = None,
     ) -> None:
         self.client = client
         self.policy = policy
         self.clock = clock
         self.log = log
         self.vin = vin
+        self.partner = partner
+
+    def as_partner(self, *, renew: bool = False) -> _Caller:
+        """The same car's caller with our partner token, in the region the client is in now.
+
+        Raises ``_CallGaveUp`` when there is no partner client or Tesla refuses to issue one.
+        """
+        if self.partner is None:
+            raise _CallGaveUp("needs a partner token, and none is configured")
+        try:
+            client = self.partner(self.client.region, renew)
+        except TeslaError as error:
+            raise _CallGaveUp(f"partner token not issued ({error})") from None
+        return _Caller(client, self.policy, self.clock, self.log, self.vin)
 
     def call(
         self, endpoint: str, method: str, path: str, params: dict[str, Any] | None = None
@@ -452,8 +478,13 @@ def fetch_vehicle_modules(
     policy: FetchPolicy,
     clock: Clock = SYSTEM_CLOCK,
     calls: CallLog | None = None,
+    partner: PartnerClients | None = None,
 ) -> dict[str, ModuleResult]:
     """Fetch one car's modules of its package; every module gets an outcome, in ``modules`` order.
+
+    ``partner`` gives a client acting with our partner token in a region: the modules Tesla
+    serves only to a partner token (specs) use it; without it they fail, saying so, and the
+    customer's token is never sent there.
 
     ``charging_sessions`` is this car's share of the order's charging history
     (``fetch_charging_history``), its ``ModuleFailure`` when that fetch failed, or None when the
@@ -466,7 +497,7 @@ def fetch_vehicle_modules(
         raise ValueError(f"unknown Tesla modules: {unknown}")
     vin = vin.upper()
     log = calls if calls is not None else CallLog()
-    caller = _Caller(client, policy, clock, log, vin)
+    caller = _Caller(client, policy, clock, log, vin, partner)
     results: dict[str, ModuleResult] = {}
     if CHARGING_HISTORY in modules:
         results[CHARGING_HISTORY] = _charging_result(charging_sessions)
@@ -482,10 +513,13 @@ def fetch_vehicle_modules(
     logger.info(
         "tesla modules fetched",
         extra={
-            "vehicle_id": vehicle_id,
-            "vin": mask_vin(vin),
-            "outcomes": {module: results[module].outcome for module in results},
-            "tesla_cost_micro_usd": log.summary(vin).cost_micro_usd,
+            "fields": {
+                "vehicle_id": vehicle_id,
+                "vin": mask_vin(vin),
+                "outcomes": {module: results[module].outcome for module in results},
+                "reasons": {m: r.reason for m, r in results.items() if r.reason},
+                "tesla_cost_micro_usd": log.summary(vin).cost_micro_usd,
+            }
         },
     )
     return {module: results[module] for module in dict.fromkeys(modules)}
@@ -533,6 +567,8 @@ def _run_concurrently(
 
 def _fetch_module(module: str, caller: _Caller, gate: _WakeGate) -> ModuleResult:
     spec = MODULE_ENDPOINTS[module]
+    if spec.partner_token:
+        return _fetch_with_partner_token(spec, caller)
     path = spec.path(caller.vin or "")
     params = spec.params(caller.vin or "") if spec.params else None
     try:
@@ -548,6 +584,28 @@ def _fetch_module(module: str, caller: _Caller, gate: _WakeGate) -> ModuleResult
         return ModuleResult.unavailable("car went back to sleep before Tesla answered")
     except _CallGaveUp as gave_up:
         return ModuleResult.failed(gave_up.reason)
+    if body is None:
+        return ModuleResult.failed("Tesla answered without a body")
+    return ModuleResult.ok(body)
+
+
+def _fetch_with_partner_token(spec: _ModuleEndpoint, caller: _Caller) -> ModuleResult:
+    """A partner-token module (specs): served from Tesla's cloud, so never a wake; a 401 here is
+    about our partner token, not the customer's, so it fails the module instead of a refresh."""
+    vin = caller.vin or ""
+    params = spec.params(vin) if spec.params else None
+    try:
+        try:
+            body = caller.as_partner().call(spec.endpoint, "GET", spec.path(vin), params)
+        except TokenExpired:
+            # The instance's cached token was refused: one new token, one more try.
+            body = caller.as_partner(renew=True).call(spec.endpoint, "GET", spec.path(vin), params)
+    except _CallGaveUp as gave_up:
+        return ModuleResult.failed(gave_up.reason)
+    except TokenExpired as expired:
+        return ModuleResult.failed(f"Tesla refused our partner token: {expired.error}")
+    except _CarAsleep:
+        return ModuleResult.unavailable("Tesla answered 408 to a call that needs no wake")
     if body is None:
         return ModuleResult.failed("Tesla answered without a body")
     return ModuleResult.ok(body)

@@ -75,6 +75,23 @@ def refresh(settings: Settings, http: requests.Session, *, refresh_token: str) -
     )
 
 
+def client_credentials(
+    settings: Settings, http: requests.Session, *, audience: str, scope: str
+) -> TeslaTokens:
+    """A partner token for our app (no user): what Tesla wants on the specs endpoint."""
+    return _token_request(
+        settings,
+        http,
+        {
+            "grant_type": "client_credentials",
+            "client_id": settings.tesla_client_id,
+            "client_secret": settings.tesla_client_secret.get_secret_value(),
+            "scope": scope,
+            "audience": audience,
+        },
+    )
+
+
 def _token_request(settings: Settings, http: requests.Session, form: dict[str, str]) -> TeslaTokens:
     try:
         response = http.post(

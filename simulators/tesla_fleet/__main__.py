@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 
 from werkzeug.serving import run_simple
@@ -32,8 +33,26 @@ def main(argv: list[str] | None = None) -> None:
         default=float(os.environ.get("TESLA_SIM_WAKE_DELAY", "15")),
         help="simulated seconds from wake_up to online",
     )
+    parser.add_argument(
+        "--specs-accept-user-tokens",
+        action="store_true",
+        default=os.environ.get("TESLA_SIM_SPECS_ACCEPT_USER_TOKENS") == "1",
+        help="let user tokens read specs (Tesla documents a partner token only)",
+    )
+    parser.add_argument(
+        "--access-log",
+        action="store_true",
+        default=os.environ.get("TESLA_SIM_ACCESS_LOG") == "1",
+        help="print werkzeug's line per request (off: the ledger records every call)",
+    )
     args = parser.parse_args(argv)
-    config = SimulatorConfig(public_url=args.public_url, wake_delay_seconds=args.wake_delay)
+    if not args.access_log:
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    config = SimulatorConfig(
+        public_url=args.public_url,
+        wake_delay_seconds=args.wake_delay,
+        specs_accept_user_tokens=args.specs_accept_user_tokens,
+    )
     config.redirect_uris.extend(uri for uri in args.redirect_uri if uri not in config.redirect_uris)
     run_simple(args.host, args.port, create_app(config), threaded=True, use_reloader=False)
 

@@ -85,6 +85,10 @@ class SimulatorConfig:
     # 2026 reports: without vehicle_location the whole drive_state is missing from vehicle_data.
     drop_drive_state_without_location_scope: bool = True
 
+    # Tesla's docs: specs take a partner (client_credentials) token. A user token is refused
+    # (403) unless this is set, for clients that were written against the older assumption.
+    specs_accept_user_tokens: bool = False
+
     # --- limits and billing ---------------------------------------------------------------------
     data_rate_limit_per_minute: int = 60
     wake_rate_limit_per_minute: int = 3
@@ -127,6 +131,7 @@ RUNTIME_SETTINGS: tuple[str, ...] = (
     "auto_sleep_after_seconds",
     "vehicle_unavailable_status",
     "drop_drive_state_without_location_scope",
+    "specs_accept_user_tokens",
     "data_rate_limit_per_minute",
     "wake_rate_limit_per_minute",
     "wrap_dx_responses",

@@ -73,6 +73,7 @@ class Route:
     vin_only_path: bool = False  # specs takes a VIN, never the integer id
     rate_category: str | None = None  # "data" | "wake"
     partner_token_allowed: bool = False
+    partner_token_required: bool = False  # user tokens refused unless the setting allows them
 
 
 class FleetApi:
@@ -153,6 +154,9 @@ class FleetApi:
             if not route.partner_token_allowed:
                 # UNVERIFIED: what Tesla answers a partner token on a user endpoint.
                 raise CallRejected(fleet_error(403, "Unauthorized: third-party token required"))
+        elif route.partner_token_required and not settings.specs_accept_user_tokens:
+            # UNVERIFIED: Tesla's exact answer; the documentation only says partner token.
+            raise CallRejected(fleet_error(403, "Unauthorized: partner token required"))
         else:
             home = state.account_regions[verified.account]
             if home != context.region:
@@ -216,6 +220,7 @@ class FleetApi:
             vin=context.vin,
             account=context.account,
             client_id=context.token.client_id if context.token else None,
+            token_type=_token_type(context.token),
         )
 
     # --- handlers -----------------------------------------------------------------------------
@@ -440,6 +445,12 @@ class FleetApi:
 # --- helpers ------------------------------------------------------------------------------------
 
 
+def _token_type(token: AccessTokenRecord | None) -> str | None:
+    if token is None:
+        return None
+    return "partner" if token.account is None else "user"
+
+
 def _txid() -> str:
     from .responses import txid
 
@@ -594,6 +605,7 @@ def create_fleet_blueprint(state: SimulatorState) -> Blueprint:
             vehicle_from_path=True,
             vin_only_path=True,
             partner_token_allowed=True,
+            partner_token_required=True,
         ),
         api.specs,
     )

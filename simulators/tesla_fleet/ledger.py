@@ -35,6 +35,7 @@ class LedgerEntry:
     vin: str | None
     account: str | None
     client_id: str | None
+    token_type: str | None = None  # "user", "partner" (client_credentials) or None: no token
 
 
 class Ledger:

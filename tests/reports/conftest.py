@@ -98,7 +98,10 @@ def _fetch_account(tesla: TeslaSimulator, account: str, demo: DemoData) -> None:
             "options": _ok(
                 tesla.call(token, "/api/1/dx/vehicles/options", region=region, params={"vin": vin})
             ),
-            "vehicle_specs": _ok(tesla.call(token, f"/api/1/vehicles/{vin}/specs", region=region)),
+            # Specs take our partner token (client_credentials), never the customer's.
+            "vehicle_specs": _ok(
+                tesla.call(tesla.partner_token(), f"/api/1/vehicles/{vin}/specs", region=region)
+            ),
         }
         demo.cars.append(CarInput(account=account, vehicle=vehicle, bodies=bodies))
 

@@ -506,6 +506,9 @@ def test_service_data_for_a_car_in_service(tesla: TeslaSimulator) -> None:
 def test_specs_with_user_token_and_partner_token(tesla: TeslaSimulator) -> None:
     vin = tesla.accounts()["solo"]["vehicles"][0]["vin"]
     token = tesla.login("solo")["access_token"]
+    # Tesla documents a partner token for specs: a user token is refused unless allowed.
+    assert tesla.call(token, f"/api/1/vehicles/{vin}/specs").status_code == 403
+    tesla.admin("/settings", json={"specs_accept_user_tokens": True})
     specs = _ok(tesla.call(token, f"/api/1/vehicles/{vin}/specs"))["response"]
     assert specs["vin"] == vin and specs["model"] == "Model 3" and specs["model_year"] == 2024
     assert specs["battery"]["usable_capacity_kwh"] > 70

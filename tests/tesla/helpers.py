@@ -11,8 +11,14 @@ from shared.platform.settings import get_settings
 from shared.product.catalog import package_modules
 from shared.reports.normalise import ModuleResult
 from shared.tesla.calls import CallLog
-from shared.tesla.fetch import FetchPolicy, fetch_charging_history, fetch_vehicle_modules
+from shared.tesla.fetch import (
+    FetchPolicy,
+    PartnerClients,
+    fetch_charging_history,
+    fetch_vehicle_modules,
+)
 from shared.tesla.fleet import FleetClient
+from shared.tesla.partner import PartnerTokens, partner_client
 from tests.fixtures.tesla_sim import TeslaSimulator
 
 SOLO_VIN = "LRW3E7EK5RC412733"
@@ -67,6 +73,15 @@ def client_for(tesla: TeslaSimulator, account: str, region: str = "eu") -> Fleet
     return FleetClient(get_settings(), requests.Session(), access_token=token, region=region)
 
 
+def partner_for(tokens: PartnerTokens | None = None) -> PartnerClients:
+    """Partner clients with a cache of their own (the simulator forgets tokens on reset)."""
+    cache = tokens or PartnerTokens()
+    http = requests.Session()
+    return lambda region, renew: partner_client(
+        get_settings(), http, region, renew=renew, tokens=cache
+    )
+
+
 def paid_entries(tesla: TeslaSimulator, **filters: str) -> list[dict[str, Any]]:
     """The ledger entries that cost money (billed, not in the free category)."""
     entries = tesla.ledger(**filters)["entries"]
@@ -102,6 +117,7 @@ def run_order(
             policy=policy,
             clock=clock,
             calls=calls,
+            partner=partner_for(),
         )
         for vin, vehicle_id in cars.items()
     }

@@ -11,7 +11,14 @@ from shared.tesla.fetch import SYSTEM_CLOCK, Clock, FetchPolicy, TokenExpired, f
 from shared.tesla.fleet import FleetClient
 from shared.tesla.oauth import refresh
 from tests.fixtures.tesla_sim import TeslaSimulator
-from tests.tesla.helpers import POLICY, SOLO_ID, SOLO_VIN, SimulatorClock, client_for
+from tests.tesla.helpers import (
+    POLICY,
+    SOLO_ID,
+    SOLO_VIN,
+    SimulatorClock,
+    client_for,
+    partner_for,
+)
 
 PRO_PER_CAR = [
     "vehicle_data",
@@ -39,6 +46,7 @@ def _fetch_solo(
         policy=policy,
         clock=clock,
         calls=calls,
+        partner=partner_for(),
     )
 
 

@@ -11,6 +11,7 @@ from tests.tesla.helpers import (
     POLICY,
     SimulatorClock,
     client_for,
+    partner_for,
     run_order,
 )
 
@@ -29,6 +30,7 @@ def test_na_account_from_an_eu_client_moves_region_once(
         policy=POLICY,
         clock=clock,
         calls=calls,
+        partner=partner_for(),
     )
 
     assert all(result.outcome == "ok" for result in results.values()), results
