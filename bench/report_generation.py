@@ -33,7 +33,9 @@ PDF, storage, completion; ``STEPS``) are timed by pass-through wrappers that onl
 durations.
 
 After the runs: every car's report is rendered again alone (``shared.reports.pdf.render_pdf``),
-each right after WeasyPrint renders a one-page plain document; and peak memory is read as
+each right after WeasyPrint renders a one-page plain document; then every report again as each
+package (the Expert report cut down to what Basic and Pro buy) for pages, bytes and render time
+per page; and peak memory is read as
 VmHWM (peak RSS) of fresh subprocesses: one building one car's report, one only rendering the
 plain page. Peak RSS rather than tracemalloc, because a Cloud Function's memory limit counts
 the whole process (interpreter, libraries, WeasyPrint's C libraries: Pango, HarfBuzz,
@@ -504,8 +506,68 @@ def billing(sim: Simulator, order: Order) -> Billing:
 # ── PDF: a real report alone vs a plain one-page document ────────────────────────────────────
 
 
-def pdf_comparison(orders: list[Order], rounds: int) -> tuple[list[float], list[float], int]:
-    """Seconds per render: each stored report alone, interleaved with the plain page."""
+# Report fields filled by each module the Expert package buys beyond vehicle_data.
+MODULE_FIELDS = {
+    "charging_history": "charging_history",
+    "recent_alerts": "recent_alerts",
+    "service_data": "service",
+    "warranty": "warranty",
+    "release_notes": "release_notes",
+    "options": "options",
+    "vehicle_specs": "specs",
+}
+
+
+@dataclass
+class PackagePdfs:
+    """Rendered PDFs of one package: pages, bytes and seconds, one entry per report."""
+
+    pages: list[int] = field(default_factory=list)
+    sizes: list[int] = field(default_factory=list)
+    seconds: list[float] = field(default_factory=list)
+
+
+def as_package(report: Any, package: str) -> Any:
+    """The Expert report cut down to what ``package`` buys: other modules become missing."""
+    from shared.product.catalog import PACKAGE_MODULES, Package
+    from shared.reports.model import ModuleOutcome, ModuleStatus
+
+    bought = PACKAGE_MODULES[Package(package)]
+    modules = [
+        status
+        if status.module in bought
+        else ModuleStatus(module=status.module, outcome=ModuleOutcome.MISSING)
+        for status in report.modules
+    ]
+    cleared = {name: None for module, name in MODULE_FIELDS.items() if module not in set(bought)}
+    return report.model_copy(update={"package": Package(package), "modules": modules, **cleared})
+
+
+def package_pdfs(subjects: list[tuple[Any, Any, str]]) -> dict[str, PackagePdfs]:
+    """Every stored report rendered as each package: pages, bytes and render time."""
+    from pypdf import PdfReader
+
+    from shared.reports.pdf import render_pdf
+
+    results: dict[str, PackagePdfs] = {}
+    for package in ("basic", "pro", "expert"):
+        measured = results.setdefault(package, PackagePdfs())
+        for vehicle_report, summary, language in subjects:
+            report = as_package(vehicle_report, package)
+            order = summary.model_copy(update={"package": report.package})
+            started = time.perf_counter()
+            data = render_pdf(report, order=order, language=language)
+            measured.seconds.append(time.perf_counter() - started)
+            measured.pages.append(len(PdfReader(io.BytesIO(data)).pages))
+            measured.sizes.append(len(data))
+    return results
+
+
+def pdf_comparison(
+    orders: list[Order], rounds: int
+) -> tuple[list[float], list[float], int, dict[str, PackagePdfs]]:
+    """Seconds per render: each stored report alone, interleaved with the plain page; then
+    every report rendered as each package (pages, bytes, time per page)."""
     from pypdf import PdfReader
     from weasyprint import HTML
 
@@ -543,7 +605,7 @@ def pdf_comparison(orders: list[Order], rounds: int) -> tuple[list[float], list[
             data = render_pdf(vehicle_report, order=summary, language=language)
             report.append(time.perf_counter() - started)
             pages = max(pages, len(PdfReader(io.BytesIO(data)).pages))
-    return report, plain, pages
+    return report, plain, pages, package_pdfs(subjects)
 
 
 # ── Peak memory: fresh subprocesses ──────────────────────────────────────────────────────────
@@ -711,6 +773,7 @@ class Results:
     steps: dict[str, StepTimes] = field(default_factory=dict)
     bills: list[Billing] = field(default_factory=list)
     report_pdf: list[float] = field(default_factory=list)
+    packages: dict[str, PackagePdfs] = field(default_factory=dict)
     plain_pdf: list[float] = field(default_factory=list)
     pages: int = 0
     worker_mem: dict[str, Any] = field(default_factory=dict)
@@ -757,7 +820,7 @@ def measure(
         _log(f"run {run + 1}: " + ", ".join(f"{k} {results.wall[k][-1]:.2f} s" for k in PHASES))
 
     assert last_many is not None
-    results.report_pdf, results.plain_pdf, results.pages = pdf_comparison(
+    results.report_pdf, results.plain_pdf, results.pages, results.packages = pdf_comparison(
         [last_many], args.pdf_rounds
     )
     memory_order = paid_order(sim, 1)
@@ -771,6 +834,20 @@ def measure(
 
 def _median(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")
+
+
+def package_lines(packages: dict[str, PackagePdfs]) -> list[str]:
+    lines = ["", "PDF per package (every report of the order rendered as each package)"]
+    lines.append(f"{'':<28}{'pages':>10}{'KiB':>10}{'ms/PDF':>10}{'ms/page':>10}")
+    for package, measured in packages.items():
+        pages = statistics.mean(measured.pages)
+        seconds = sum(measured.seconds)
+        lines.append(
+            f"  {package:<26}{pages:>10.1f}{statistics.mean(measured.sizes) / 1024:>10.1f}"
+            f"{_median(measured.seconds) * 1000:>10.0f}"
+            f"{seconds / sum(measured.pages) * 1000:>10.0f}"
+        )
+    return lines
 
 
 def print_table(args: argparse.Namespace, r: Results) -> None:
@@ -874,6 +951,7 @@ def print_table(args: argparse.Namespace, r: Results) -> None:
         lines.append(
             row(f"  ratio render inside gen {n} ({how}) / alone", f"{in_run / report_s:.1f}")
         )
+    lines += package_lines(r.packages)
     worker_mib = r.worker_mem["peak_kib"] / 1024
     plain_mib = r.plain_mem["peak_kib"] / 1024
     warm = [kib / 1024 for kib in r.steps["genNp"].hwm_kib]

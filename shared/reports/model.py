@@ -126,6 +126,25 @@ class VehicleIdentity(_Model):
     access_type: str | None = Field(description="OWNER or DRIVER access of the connected account.")
 
 
+class Inconsistency(_Model):
+    """A figure the report derived but does not print: it lies outside what the car's model can
+    physically do (bounds in shared/reports/plausibility.py), so the car's data is inconsistent.
+    The figure itself is None in the report; this says which inputs it came from."""
+
+    figure: str = Field(
+        description="consumption, usable_capacity, full_charge_range, health, charger_power "
+        "or price_per_kwh."
+    )
+    value: float = Field(description="The impossible value, in the unit of the bounds.")
+    unit: str
+    low: float = Field(description="Lowest plausible value for this model.")
+    high: float = Field(description="Highest plausible value for this model.")
+    inputs: dict[str, Quantity] = Field(
+        description="The car's values the figure came from, by report label key "
+        "(lifetime_energy, odometer, …)."
+    )
+
+
 class BatteryHealth(_Model):
     """An estimate of the usable battery capacity from one snapshot; never a certificate."""
 
@@ -169,6 +188,11 @@ class BatteryAndCharging(_Model):
     battery_temp_min: Quantity | None = Field(description="Coldest battery module.")
     battery_temp_max: Quantity | None = Field(description="Warmest battery module.")
     health: BatteryHealth | None
+    inconsistent: list[Inconsistency] = Field(
+        default_factory=list,
+        description="Derived figures left out (None above) because they are physically "
+        "impossible for the model.",
+    )
 
 
 class Software(_Model):
@@ -304,6 +328,10 @@ class ChargingHistory(_Model):
     last_session_at: datetime | None
     monthly: list[MonthlyCharging] = Field(description="Oldest month first.")
     sessions: list[ChargingSession] = Field(description="Newest session first.")
+    inconsistent: list[Inconsistency] = Field(
+        default_factory=list,
+        description="Average prices left out of average_price_per_kwh as impossible.",
+    )
 
 
 class Alert(_Model):

@@ -11,17 +11,19 @@ car shows; ``gui_settings`` tells what the owner reads, and the report follows i
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypeGuard, TypeVar
 
 from shared.cars.vehicles import mask_vin, model_name, model_year
 from shared.product.catalog import PACKAGE_MODULES, Package, TeslaModule
 
+from . import plausibility
 from .localisation import locale_for, resolve_language
 from .model import (
     ALL_MODULES,
@@ -38,6 +40,7 @@ from .model import (
     DriveSnapshot,
     FactoryOption,
     FactoryOptions,
+    Inconsistency,
     ModuleOutcome,
     ModuleStatus,
     Money,
@@ -206,7 +209,11 @@ def build_report(
         modules=[statuses[name] for name in ALL_MODULES],
         identity=_identity(vehicle, vin, sections, options, specs),
         odometer=units.distance_from_miles(odometer_miles, digits=0),
-        battery=_battery(charge, units, odometer_miles, specs) if has_vehicle_data else None,
+        battery=_battery(
+            charge, units, odometer_miles, specs, model_name(vin, _text(config.get("car_type")))
+        )
+        if has_vehicle_data
+        else None,
         software=_software(state) if has_vehicle_data else None,
         climate=_climate(_dict(sections.get("climate_state")), units) if has_vehicle_data else None,
         tyres=_tyres(state, units) if has_vehicle_data else None,
@@ -289,7 +296,7 @@ def _region_context(
     sessions: Sequence[Mapping[str, Any]],
 ) -> RegionContext:
     language = resolve_language(requested)
-    uses_24_hour_time = gui.get("gui_24_hour_time")
+    uses_24_hour_time = _bool(gui.get("gui_24_hour_time"))
     return RegionContext(
         language=language,
         requested_language=requested or "",
@@ -298,7 +305,7 @@ def _region_context(
         temperature_unit=units.temperature,
         pressure_unit=units.pressure,
         uses_24_hour_time=uses_24_hour_time
-        if isinstance(uses_24_hour_time, bool)
+        if uses_24_hour_time is not None
         else units.distance == "km",
         units_source=units.source,
         currency=_report_currency(sessions, language, units.distance),
@@ -390,16 +397,19 @@ def _text(value: Any) -> str | None:
 
 
 def _number(value: Any) -> float | None:
+    """A finite number; numbers sent as text count, "<invalid>", NaN and infinities don't."""
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, int | float | Decimal):
-        return float(value)
-    if isinstance(value, str):
+        number = float(value)
+    elif isinstance(value, str):
         try:
-            return float(value)
+            number = float(value)
         except ValueError:
             return None
-    return None
+    else:
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _int(value: Any) -> int | None:
@@ -407,8 +417,18 @@ def _int(value: Any) -> int | None:
     return None if number is None else round(number)
 
 
+_TRUE_TEXT = frozenset({"true", "yes", "on", "1"})
+_FALSE_TEXT = frozenset({"false", "no", "off", "0"})
+
+
 def _bool(value: Any) -> bool | None:
-    return value if isinstance(value, bool) else None
+    """A boolean; Tesla (and Tessie-style relays) also send "true"/"false" as strings."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        lowered = value.strip().lower()
+        return True if lowered in _TRUE_TEXT else False if lowered in _FALSE_TEXT else None
+    return None
 
 
 def _decimal(value: Any) -> Decimal | None:
@@ -474,7 +494,8 @@ class _Units:
         temperature_setting = (_text(gui.get("gui_temperature_units")) or "").upper()
         pressure_setting = (_text(gui.get("gui_tirepressure_units")) or "").lower()
         us_market = (
-            _text(config.get("charge_port_type")) == "US" or config.get("eu_vehicle") is False
+            _text(config.get("charge_port_type")) == "US"
+            or _bool(config.get("eu_vehicle")) is False
         )
         distance: DistanceUnit = (
             "mi"
@@ -660,22 +681,18 @@ def _battery(
     units: _Units,
     odometer_miles: float | None,
     specs: VehicleSpecs | None,
+    model: str | None = None,
 ) -> BatteryAndCharging | None:
     if not charge:
         return None
+    bounds = plausibility.bounds_for(model)
+    problems: list[Inconsistency] = []
     level = _int(charge.get("battery_level"))
     usable = _int(charge.get("usable_battery_level"))
     energy_remaining = _number(charge.get("energy_remaining"))
     lifetime = _number(charge.get("lifetime_energy_used"))
     range_miles = _number(charge.get("battery_range"))
-    consumption = None
-    if lifetime and odometer_miles and odometer_miles > 100:
-        per_mile_wh = lifetime * 1000 / odometer_miles
-        consumption = (
-            Quantity(value=_round(per_mile_wh / KM_PER_MILE, 0), unit="Wh/km")
-            if units.distance == "km"
-            else Quantity(value=_round(per_mile_wh, 0), unit="Wh/mi")
-        )
+    power = _number(charge.get("charger_power"))
     return BatteryAndCharging(
         battery_level_pct=level,
         usable_battery_level_pct=usable,
@@ -686,48 +703,178 @@ def _battery(
             _number(charge.get("est_battery_range")), digits=0
         ),
         charging_state=_text(charge.get("charging_state")),
-        charger_power_kw=_number(charge.get("charger_power")),
+        charger_power_kw=_plausible(
+            "charger_power", power, bounds.charger_power, {"charger_power": _kw(power)}, problems
+        ),
         charge_rate=units.speed_from_mph(_number(charge.get("charge_rate"))),
         minutes_to_full_charge=_int(charge.get("minutes_to_full_charge")),
         charge_energy_added_kwh=_number(charge.get("charge_energy_added")),
         charge_port_door_open=_bool(charge.get("charge_port_door_open")),
         charge_port_latch=_text(charge.get("charge_port_latch")),
         energy_remaining_kwh=energy_remaining,
-        lifetime_energy_used_kwh=_round(lifetime, 1) if lifetime is not None else None,
-        lifetime_consumption=consumption,
+        lifetime_energy_used_kwh=_safe_round(lifetime, 1) if lifetime is not None else None,
+        lifetime_consumption=_consumption(lifetime, odometer_miles, units, bounds, problems),
         battery_temp_min=units.temperature_from_celsius(_number(charge.get("module_temp_min"))),
         battery_temp_max=units.temperature_from_celsius(_number(charge.get("module_temp_max"))),
-        health=_battery_health(usable or level, energy_remaining, range_miles, units, specs),
+        health=_battery_health(
+            _HealthInputs(usable or level, energy_remaining, range_miles),
+            units,
+            specs,
+            bounds,
+            problems,
+        ),
+        inconsistent=problems,
     )
+
+
+def _kwh(value: float | None) -> Quantity | None:
+    return Quantity(value=_safe_round(value, 1), unit="kWh") if _finite(value) else None
+
+
+def _kw(value: float | None) -> Quantity | None:
+    return Quantity(value=_safe_round(value, 1), unit="kW") if _finite(value) else None
+
+
+def _finite(value: float | None) -> TypeGuard[float]:
+    return value is not None and math.isfinite(value)
+
+
+def _safe_round(value: float, digits: int) -> float:
+    """``_round`` for any float the car may send: a value beyond any physical bound (or not
+    finite) is kept as it is, to be caught by the plausibility check rather than crash."""
+    return _round(value, digits) if math.isfinite(value) and abs(value) < 1e12 else value
+
+
+def _plausible(
+    figure: str,
+    value: float | None,
+    bounds: plausibility.Bounds,
+    inputs: Mapping[str, Quantity | None],
+    problems: list[Inconsistency],
+) -> float | None:
+    """``value`` when it is physically possible for the model; otherwise None, and the reason
+    (the value, its bounds and the inputs it came from) is added to ``problems``."""
+    if value is None or bounds.holds(value):
+        return value
+    problems.append(
+        Inconsistency(
+            figure=figure,
+            # A non-finite value (overflow, NaN from the car) is recorded as the bound it broke.
+            value=value if math.isfinite(value) else (bounds.low if value < 0 else bounds.high),
+            unit=bounds.unit,
+            low=bounds.low,
+            high=bounds.high,
+            inputs={name: quantity for name, quantity in inputs.items() if quantity is not None},
+        )
+    )
+    return None
+
+
+def _consumption(
+    lifetime_kwh: float | None,
+    odometer_miles: float | None,
+    units: _Units,
+    bounds: plausibility.ModelBounds,
+    problems: list[Inconsistency],
+) -> Quantity | None:
+    """Lifetime energy ÷ odometer, in Wh per the reader's distance unit, when possible."""
+    if not lifetime_kwh or not _finite(odometer_miles) or odometer_miles <= 100:
+        return None
+    per_mile_wh = lifetime_kwh * 1000 / odometer_miles
+    if units.distance == "km":
+        value, limits = per_mile_wh / KM_PER_MILE, bounds.consumption
+    else:
+        value, limits = per_mile_wh, bounds.consumption.scaled(KM_PER_MILE, "Wh/mi")
+    inputs = {
+        "lifetime_energy": _kwh(lifetime_kwh),
+        "odometer": units.distance_from_miles(odometer_miles, digits=0),
+    }
+    checked = _plausible(
+        "consumption", _safe_round(value, 0) if _finite(value) else value, limits, inputs, problems
+    )
+    return None if checked is None else Quantity(value=checked, unit=limits.unit)
 
 
 # Below this state of charge one snapshot says too little about the whole pack.
 _MIN_LEVEL_FOR_ESTIMATE = 20
 
 
+@dataclass(frozen=True)
+class _HealthInputs:
+    level: int | None  # usable battery level, %
+    energy_remaining: float | None  # kWh
+    range_miles: float | None  # rated range now
+
+
 def _battery_health(
-    level: int | None,
-    energy_remaining: float | None,
-    range_miles: float | None,
+    car: _HealthInputs,
     units: _Units,
     specs: VehicleSpecs | None,
+    bounds: plausibility.ModelBounds,
+    problems: list[Inconsistency],
 ) -> BatteryHealth | None:
+    level = car.level
     if not level or level < _MIN_LEVEL_FOR_ESTIMATE:
         return None
-    capacity = _round(energy_remaining * 100 / level, 1) if energy_remaining else None
+    level_input = Quantity(value=level, unit="%")
+    capacity = None
+    if _finite(car.energy_remaining) and car.energy_remaining:
+        capacity = _plausible(
+            "usable_capacity",
+            _safe_round(car.energy_remaining * 100 / level, 1),
+            bounds.usable_capacity,
+            {"energy_remaining": _kwh(car.energy_remaining), "usable_level": level_input},
+            problems,
+        )
     reference = specs.usable_capacity_kwh if specs else None
-    health = _round(capacity * 100 / reference, 1) if capacity and reference else None
-    full_range = range_miles * 100 / level if range_miles else None
+    health = None
+    if capacity and _finite(reference) and reference > 0:
+        health = _plausible(
+            "health",
+            _safe_round(capacity * 100 / reference, 1),
+            bounds.health,
+            {"estimated_capacity": _kwh(capacity), "original_capacity": _kwh(reference)},
+            problems,
+        )
+    full_range = _full_range(car, units, bounds, problems) if car.range_miles else None
     if capacity is None and full_range is None:
         return None
     return BatteryHealth(
         estimated_usable_capacity_kwh=capacity,
         reference_capacity_kwh=reference,
         health_pct=health,
-        full_charge_range=units.distance_from_miles(full_range, digits=0),
+        full_charge_range=full_range,
         sample_count=1,
         method="snapshot_energy_remaining_over_usable_level",
     )
+
+
+def _full_range(
+    car: _HealthInputs,
+    units: _Units,
+    bounds: plausibility.ModelBounds,
+    problems: list[Inconsistency],
+) -> Quantity | None:
+    """Rated range ÷ usable level × 100, in the reader's distance unit, when possible."""
+    if not _finite(car.range_miles) or not car.level:
+        return None
+    full = units.distance_from_miles(car.range_miles * 100 / car.level, digits=0)
+    if full is None:
+        return None
+    limits = bounds.full_charge_range
+    if units.distance == "mi":
+        limits = limits.scaled(1 / KM_PER_MILE, "mi")
+    checked = _plausible(
+        "full_charge_range",
+        full.value,
+        limits,
+        {
+            "rated_range": units.distance_from_miles(car.range_miles, digits=0),
+            "usable_level": Quantity(value=car.level, unit="%"),
+        },
+        problems,
+    )
+    return None if checked is None else full
 
 
 def _software(state: Mapping[str, Any]) -> Software | None:
@@ -952,6 +1099,31 @@ def _session_sums(row: Mapping[str, Any]) -> _SessionSums:
     return _SessionSums(energy, charging, idle, total, free)
 
 
+def _average_prices(
+    paid_charging: Mapping[str, Decimal], paid_energy: Mapping[str, Decimal]
+) -> tuple[dict[str, Decimal], list[Inconsistency]]:
+    """Charging fees ÷ energy per currency, keeping only prices a Supercharger can charge."""
+    average: dict[str, Decimal] = {}
+    problems: list[Inconsistency] = []
+    for code, fees in paid_charging.items():
+        energy = paid_energy.get(code)
+        if not energy:
+            continue
+        price = (fees / energy).quantize(Decimal("0.001"), ROUND_HALF_UP)
+        bounds = plausibility.price_bounds(code)
+        inputs = {
+            "charging_fees": Quantity(value=float(fees), unit=code),
+            "energy_charged": Quantity(value=float(energy), unit="kWh"),
+        }
+        if (
+            bounds is not None
+            and _plausible("price_per_kwh", float(price), bounds, inputs, problems) is None
+        ):
+            continue  # recorded in problems, left out of the averages
+        average[code] = price
+    return average, problems
+
+
 def _charging_history(rows: Sequence[Mapping[str, Any]] | None) -> ChargingHistory:
     rows = rows or []
     sessions: list[ChargingSession] = []
@@ -1004,17 +1176,14 @@ def _charging_history(rows: Sequence[Mapping[str, Any]] | None) -> ChargingHisto
         key=lambda s: s.started_at.timestamp() if s.started_at else float("-inf"), reverse=True
     )
     starts = [s.started_at for s in sessions if s.started_at]
-    average = {
-        code: (paid_charging[code] / paid_energy[code]).quantize(Decimal("0.001"), ROUND_HALF_UP)
-        for code in paid_charging
-        if paid_energy.get(code)
-    }
+    average, price_problems = _average_prices(paid_charging, paid_energy)
     return ChargingHistory(
         session_count=len(sessions),
         total_energy_kwh=energy_total,
         total_cost=_money_list(totals),
         idle_fees=_money_list(idle_totals),
         average_price_per_kwh=_money_list(average, places=3),
+        inconsistent=price_problems,
         free_session_count=sum(session.free for session in sessions),
         first_session_at=min(starts, key=lambda moment: moment.timestamp()) if starts else None,
         last_session_at=max(starts, key=lambda moment: moment.timestamp()) if starts else None,

@@ -19,8 +19,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
+from babel import Locale
 from babel.dates import format_date, format_skeleton, format_time
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import format_currency, format_decimal, get_minus_sign_symbol
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 from pydantic import BaseModel, ConfigDict, Field
@@ -30,6 +31,9 @@ from shared.product.catalog import Package, TeslaModule
 from . import charts
 from .localisation import catalogue, locale_for, resolve_language
 from .model import (
+    BatteryAndCharging,
+    ChargingHistory,
+    Inconsistency,
     ModuleOutcome,
     ModuleStatus,
     Money,
@@ -119,6 +123,17 @@ _UNIT_DECIMALS = {
 }
 
 
+def _time_pattern(fmt: _Formatter) -> str:
+    """The locale's own clock: a reader in Finland or Germany reads 24-hour time whatever the
+    car's 12-hour setting. Only where the locale itself counts 12 hours (US English) does the
+    car's 24-hour setting win."""
+    pattern = Locale.parse(fmt.locale).time_formats["short"].pattern
+    twelve_hour = "h" in pattern or "K" in pattern
+    return "HH:mm" if twelve_hour and fmt.uses_24_hour_time else pattern
+
+
+_MIN_GROUPING_2 = {"es"}
+
 # A calendar day or a moment. Named outside _Formatter, whose methods ``date`` and ``datetime``
 # shadow the types inside the class body.
 _Day = date | datetime
@@ -141,8 +156,15 @@ class _Formatter:
     def number(self, value: float | Decimal | None, decimals: int = 0) -> str:
         if value is None:
             return self.na
-        pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
-        return format_decimal(value, format=pattern, locale=self.locale)
+        # CLDR groups 4-digit numbers in Spanish only from 10 000 (minimumGroupingDigits 2),
+        # which Babel does not apply to an explicit pattern.
+        grouping = (
+            "#,##0" if self.language not in _MIN_GROUPING_2 or abs(float(value)) >= 10_000 else "0"
+        )
+        pattern = grouping + ("." + "0" * decimals if decimals else "")
+        text = format_decimal(value, format=pattern, locale=self.locale)
+        # Babel keeps ASCII "-" for an explicit pattern; Nordic locales write "−" (U+2212).
+        return get_minus_sign_symbol(self.locale) + text[1:] if text.startswith("-") else text
 
     def quantity(self, quantity: Quantity | None) -> str:
         if quantity is None:
@@ -174,14 +196,15 @@ class _Formatter:
 
     def time(self, value: datetime) -> str:
         # Wall-clock time as Tesla gave it (site-local for sessions): drop the zone first.
-        pattern = "HH:mm" if self.uses_24_hour_time else "h:mm a"
-        return format_time(value.replace(tzinfo=None), pattern, locale=self.locale)
+        return format_time(value.replace(tzinfo=None), _time_pattern(self), locale=self.locale)
 
     def datetime(self, value: datetime | None, *, short: bool = False) -> str:
         if value is None:
             return self.na
         day = self.short_date(value) if short else self.date(value)
-        return f"{day} {self.time(value)}"
+        # The locale joins date and time its own way ("1.11.2026 9.30", "01.11.2026, 09:30").
+        joined = str(Locale.parse(self.locale).datetime_formats["short" if short else "medium"])
+        return joined.replace("{1}", day).replace("{0}", self.time(value))
 
     def month(self, month: str) -> str:
         year, number = month.split("-")
@@ -268,7 +291,6 @@ class Section:
     key: str
     title: str
     blocks: list[Block]
-    page_break: bool = False
 
 
 def _module_notice(status: ModuleStatus, fmt: _Formatter) -> Note | None:
@@ -424,9 +446,7 @@ def _vehicle_data_sections(report: VehicleReport, fmt: _Formatter) -> list[Secti
     sections.append(Section("battery", fmt.t("section_battery"), battery_blocks))
     condition_blocks: list[Block] = [notice] if notice else []
     condition_blocks += _condition_blocks(report, fmt)
-    sections.append(
-        Section("condition", fmt.t("section_condition"), condition_blocks, page_break=True)
-    )
+    sections.append(Section("condition", fmt.t("section_condition"), condition_blocks))
     return sections
 
 
@@ -465,7 +485,12 @@ def _battery_blocks(report: VehicleReport, fmt: _Formatter) -> list[Block]:
                 (fmt.t("charge_port"), _open_closed(battery.charge_port_door_open, fmt)),
                 (fmt.t("energy_remaining"), fmt.unit(battery.energy_remaining_kwh, "kWh", 1)),
                 (fmt.t("lifetime_energy"), fmt.unit(battery.lifetime_energy_used_kwh, "kWh")),
-                (fmt.t("consumption"), fmt.quantity(battery.lifetime_consumption)),
+                (
+                    fmt.t("consumption"),
+                    _derived(
+                        "consumption", fmt.quantity(battery.lifetime_consumption), battery, fmt
+                    ),
+                ),
                 (fmt.t("battery_temperature"), temps),
             ],
             title=fmt.t("sub_battery_now"),
@@ -474,17 +499,24 @@ def _battery_blocks(report: VehicleReport, fmt: _Formatter) -> list[Block]:
     health = battery.health
     if health is None:
         blocks.append(Note(fmt.t("health_unavailable")))
+        blocks.extend(_inconsistency_notes(battery.inconsistent, fmt))
         return blocks
+    capacity = fmt.unit(health.estimated_usable_capacity_kwh, "kWh", 1)
     blocks.append(
         Grid(
             [
-                (
-                    fmt.t("estimated_capacity"),
-                    fmt.unit(health.estimated_usable_capacity_kwh, "kWh", 1),
-                ),
+                (fmt.t("estimated_capacity"), _derived("usable_capacity", capacity, battery, fmt)),
                 (fmt.t("original_capacity"), fmt.unit(health.reference_capacity_kwh, "kWh", 1)),
-                (fmt.t("battery_health"), fmt.percent(health.health_pct, 1)),
-                (fmt.t("full_charge_range"), fmt.quantity(health.full_charge_range)),
+                (
+                    fmt.t("battery_health"),
+                    _derived("health", fmt.percent(health.health_pct, 1), battery, fmt),
+                ),
+                (
+                    fmt.t("full_charge_range"),
+                    _derived(
+                        "full_charge_range", fmt.quantity(health.full_charge_range), battery, fmt
+                    ),
+                ),
             ],
             title=fmt.t("sub_battery_health"),
         )
@@ -497,7 +529,55 @@ def _battery_blocks(report: VehicleReport, fmt: _Formatter) -> list[Block]:
             else None,
         )
     )
+    blocks.extend(_inconsistency_notes(battery.inconsistent, fmt))
     return blocks
+
+
+# Report label of each figure plausibility.py checks (the figure names of ``Inconsistency``).
+_FIGURE_LABELS = {
+    "consumption": "consumption",
+    "usable_capacity": "estimated_capacity",
+    "full_charge_range": "full_charge_range",
+    "health": "battery_health",
+    "charger_power": "charger_power",
+    "price_per_kwh": "average_price",
+}
+
+
+def _derived(
+    figure: str, shown: str, owner: BatteryAndCharging | ChargingHistory, fmt: _Formatter
+) -> str:
+    """A derived figure as formatted, or "not available — inconsistent" when it was withheld."""
+    if any(problem.figure == figure for problem in owner.inconsistent):
+        return fmt.t("inconsistent")
+    return shown
+
+
+def _figure_value(value: float, unit: str, fmt: _Formatter) -> str:
+    if len(unit) == 3 and unit.isupper():  # an ISO 4217 currency: a price per kWh
+        return fmt.money(Money(amount=Decimal(str(value)), currency=unit), exact=True)
+    return fmt.quantity(Quantity(value=value, unit=unit))
+
+
+def _inconsistency_notes(problems: Sequence[Inconsistency], fmt: _Formatter) -> list[Block]:
+    """One warning naming every withheld figure: its value, the model's bounds, its inputs."""
+    if not problems:
+        return []
+    details = [
+        fmt.t(
+            "inconsistent_detail",
+            figure=fmt.t(_FIGURE_LABELS.get(problem.figure, problem.figure)),
+            value=_figure_value(problem.value, problem.unit, fmt),
+            low=_figure_value(problem.low, problem.unit, fmt),
+            high=_figure_value(problem.high, problem.unit, fmt),
+            inputs=", ".join(
+                f"{fmt.t(name)} {_figure_value(quantity.value, quantity.unit, fmt)}"
+                for name, quantity in problem.inputs.items()
+            ),
+        )
+        for problem in problems
+    ]
+    return [Note(fmt.t("inconsistent_note"), tone="warn", detail=" ".join(details))]
 
 
 def _open_closed(value: bool | None, fmt: _Formatter) -> str:
@@ -622,12 +702,7 @@ def _charging_section(report: VehicleReport, fmt: _Formatter) -> list[Section]:
                     (fmt.t("sessions"), fmt.number(history.session_count)),
                     (fmt.t("energy_charged"), fmt.unit(history.total_energy_kwh, "kWh")),
                     (fmt.t("total_cost"), _main_amount(history.total_cost, currency, fmt)),
-                    (
-                        fmt.t("average_price"),
-                        _main_amount(history.average_price_per_kwh, currency, fmt, exact=True)
-                        if history.average_price_per_kwh
-                        else fmt.t("free_charging"),
-                    ),
+                    (fmt.t("average_price"), _average_price(history, currency, fmt)),
                 ]
             )
         )
@@ -664,6 +739,7 @@ def _charging_section(report: VehicleReport, fmt: _Formatter) -> list[Section]:
         if history.free_session_count:
             rows.append((fmt.t("free_sessions"), fmt.number(history.free_session_count)))
         blocks.append(Grid(rows))
+        blocks.extend(_inconsistency_notes(history.inconsistent, fmt))
         blocks.append(
             Table(
                 headers=[
@@ -697,7 +773,13 @@ def _charging_section(report: VehicleReport, fmt: _Formatter) -> list[Section]:
             )
         )
         blocks.append(Note(fmt.t("charging_note")))
-    return [Section("charging", fmt.t("section_charging"), blocks, page_break=True)]
+    return [Section("charging", fmt.t("section_charging"), blocks)]
+
+
+def _average_price(history: ChargingHistory, currency: str | None, fmt: _Formatter) -> str:
+    if history.average_price_per_kwh:
+        return _main_amount(history.average_price_per_kwh, currency, fmt, exact=True)
+    return _derived("price_per_kwh", fmt.t("free_charging"), history, fmt)
 
 
 def _main_amount(
@@ -739,7 +821,7 @@ def _alerts_section(report: VehicleReport, fmt: _Formatter) -> list[Section]:
             )
         )
         blocks.append(Note(fmt.t("alerts_note")))
-    return [Section("alerts", fmt.t("section_alerts"), blocks, page_break=True)]
+    return [Section("alerts", fmt.t("section_alerts"), blocks)]
 
 
 def _service_section(report: VehicleReport, fmt: _Formatter) -> list[Section]:
@@ -810,7 +892,6 @@ def _service_section(report: VehicleReport, fmt: _Formatter) -> list[Section]:
                 )
             )
             blocks.append(Note(fmt.t("warranty_note")))
-    # Follows the alerts on the same page when there is room.
     return [Section("service", fmt.t("section_service"), blocks)]
 
 
@@ -840,7 +921,7 @@ def _release_notes_section(report: VehicleReport, fmt: _Formatter) -> list[Secti
                 ]
             )
         )
-    return [Section("release_notes", fmt.t("section_release_notes"), blocks, page_break=True)]
+    return [Section("release_notes", fmt.t("section_release_notes"), blocks)]
 
 
 def _options_section(report: VehicleReport, fmt: _Formatter) -> list[Section]:
@@ -883,7 +964,7 @@ def _specs_section(report: VehicleReport, fmt: _Formatter) -> list[Section]:
         ]
         rows += [(key, value) for key, value in sorted(specs.other.items())]
         blocks.append(Grid(rows))
-    return [Section("specs", fmt.t("section_specs"), blocks, page_break=True)]
+    return [Section("specs", fmt.t("section_specs"), blocks)]
 
 
 def _about_section(report: VehicleReport, fmt: _Formatter) -> Section:
@@ -931,5 +1012,4 @@ def _about_section(report: VehicleReport, fmt: _Formatter) -> Section:
                 ]
             ),
         ],
-        page_break=True,
     )
