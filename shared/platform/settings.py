@@ -30,6 +30,7 @@ _SECRET_FIELDS = (
     "paypal_client_secret",
     "token_encryption_key",
 )
+SECRET_FIELDS = _SECRET_FIELDS  # for the local per-function secrets profile (platform/http.py)
 # Where Google publishes the keys its OIDC ID tokens (Cloud Tasks' included) are signed with.
 GOOGLE_OIDC_CERTS_URL = "https://www.googleapis.com/oauth2/v3/certs"
 LOCAL_TASKS_INVOKER = "cpt-tasks-invoker@cpt-local.iam.gserviceaccount.com"
@@ -107,6 +108,20 @@ class Settings(BaseSettings):
     oauth_state_ttl_s: int = Field(default=15 * 60, gt=0)
     oauth_states_collection: str = "oauth_states"
 
+    # --- Payments: payment window, ledger and retention (docs/payments.md; issue 12) ---
+    # Create-intent keeps the session alive this long, so money confirmed late (3-D Secure,
+    # a PENDING PayPal capture, a slow wallet) still finds its order and is delivered.
+    payment_window_s: int = Field(default=24 * 3600, gt=0)
+    payment_ledger_collection: str = "payment_ledger"
+    # Bookkeeping duty (Finnish Accounting Act: accounting vouchers at least six years): the
+    # ledger, order.json and the receipt. Reports and charging history hold personal data and
+    # are deleted sooner, counted from delivery.
+    bookkeeping_retention_days: int = Field(default=6 * 366, gt=0)
+    reports_retention_days: int = Field(default=90, gt=0)
+    # Locally, each function sees only the secrets its deploy gives it (route ``secrets``), so a
+    # missing secret fails locally as in the cloud. Off only to debug.
+    local_route_secrets_only: bool = True
+
     # Abuse limits on endpoints that create state without a session, per client IP, counted in
     # Firestore so that every instance shares them.
     rate_limits_collection: str = "rate_limits"
@@ -121,9 +136,21 @@ class Settings(BaseSettings):
     # Pricing
     currency: str = "EUR"
     vat_rate_percent: Decimal = Decimal("25.5")
+    # Local seed data only (dev/seed.py loads them into the emulator on `make up`); deployed
+    # functions read commerce data from Firestore, never from these files.
     vouchers_path: Path = REPO_ROOT / "config" / "vouchers.json"
-    # Who issues the receipts (name, business id, VAT number, address): one file per environment.
     seller_path: Path = REPO_ROOT / "config" / "seller.json"
+    price_book_path: Path = REPO_ROOT / "config" / "pricebook.json"
+
+    # --- Commerce data (shared/pricing/book.py; docs/configuration.md) ---
+    # Price book and seller identity documents, vouchers, and the admin tool's audit records.
+    commerce_collection: str = "commerce"
+    vouchers_collection: str = "commerce_vouchers"
+    commerce_audit_collection: str = "commerce_audit"
+    # How long an instance reuses the price book and vouchers it read: a published change
+    # reaches every instance within this time.
+    commerce_cache_s: float = Field(default=30.0, ge=0)
+    # --- end of commerce settings ---
 
     # --- Offline cars finished later (shared/delivery/worker.py; docs/reports.md) ---
     # A car that could not be woken gets its partial report now and is tried again after each of

@@ -142,8 +142,15 @@ def test_versioning_off_and_retention_rule_on_reports() -> None:
     bucket = INFRA_STATE.resource("google_storage_bucket", "reports")
     assert bucket["versioning"] == [{"enabled": False}]
     rules = [(rule["action"][0]["type"], rule["condition"][0]) for rule in bucket["lifecycle_rule"]]
-    assert ("Delete", {"age": "${var.reports_retention_days}"}) in rules
+    personal = {
+        "age": "${var.reports_retention_days}",
+        "matches_suffix": "${local.personal_data_suffixes}",
+    }
+    assert ("Delete", personal) in rules
+    assert ("Delete", {"age": "${var.bookkeeping_retention_days}"}) in rules
     assert 1 <= INFRA_STATE.default("reports_retention_days") <= 3650
+    bookkeeping_days = INFRA_STATE.default("bookkeeping_retention_days")
+    assert bookkeeping_days == Settings().bookkeeping_retention_days
     for environment in ("dev", "tst", "prd"):
         values = load_tfvars(INFRA / "environments" / f"{environment}.tfvars")
         assert values.get("reports_retention_days", 1) >= 1
@@ -176,6 +183,7 @@ def test_ttl_on_exactly_the_collections_the_code_expires() -> None:
         report_store.CAR_REPORTS,
         report_store.ARTIFACTS,
         webhooks.EVENTS_COLLECTION,
+        defaults.payment_ledger_collection,
     }
     assert {(c, field) for c in collections} == {(c, "expires_at") for c in expected}
     # The variables are the settings: the same names reach the functions' environment.
@@ -273,6 +281,8 @@ EXPECTED_GRANTS = {
     ("deployer", "roles/iam.serviceAccountUser", "sa:api"),
     ("deployer", "roles/iam.serviceAccountUser", "sa:worker"),
     ("deployer", "roles/iam.serviceAccountUser", "sa:deployer"),
+    # Operators change commerce data with the admin tool (infra/commerce.tf).
+    ("group:${var.commerce_operators_group}", "roles/datastore.user", "project"),
 }
 
 

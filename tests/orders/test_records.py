@@ -109,7 +109,12 @@ def test_written_back_with_the_same_names_and_values():
     old = _old_document()
     written = sessions.session_document(sessions.session_from_document(old))
     for name in ("quote", "payment", "superseded_payment"):
-        assert {k: v for k, v in written[name].items() if k in old[name]} == old[name]
+        kept = {k: v for k, v in written[name].items() if k in old[name]}
+        if isinstance(kept.get("voucher"), dict):  # fields added later default, old ones stay
+            kept["voucher"] = {
+                k: v for k, v in kept["voucher"].items() if k in old[name]["voucher"]
+            }
+        assert kept == old[name]
     # Fields the old code left out are written as null: still readable by the old code.
     assert written["payment"]["approve_url"] is None
     assert written["payment_issues"][0] == ISSUE
@@ -119,5 +124,10 @@ def test_written_back_with_the_same_names_and_values():
 def test_the_manifest_quote_is_the_record_without_its_time():
     session = sessions.session_from_document(_old_document())
     assert session.quote is not None
-    assert session.quote.frozen() == {k: v for k, v in QUOTE.items() if k != "quoted_at"}
+    frozen = {k: v for k, v in QUOTE.items() if k != "quoted_at"}
+    # Quotes stored before price-book versions existed read as version 0 (the built-in table).
+    frozen = {**frozen, "price_book_version": 0}
+    if frozen.get("voucher"):
+        frozen["voucher"] = {**frozen["voucher"], "version": 0}
+    assert session.quote.frozen() == frozen
     assert session.quote.same_terms(session.quote.model_copy(update={"quoted_at": NOW}))
