@@ -40,6 +40,13 @@ def _retention(settings: Settings, now: datetime) -> dict[str, datetime]:
 
 def mirrored(settings: Settings, session: sessions.OrderSession) -> sessions.AlsoWrite:
     """The ledger fields the session determines, merged in the session's own commit."""
+    return sessions.AlsoWrite(
+        reference(settings, session.order_id), mirrored_fields(settings, session)
+    )
+
+
+def mirrored_fields(settings: Settings, session: sessions.OrderSession) -> dict[str, Any]:
+    """The ledger fields the session determines (pure: no client, no clock)."""
     fields: dict[str, Any] = {
         "order_id": session.order_id,
         "status": session.status.value,
@@ -64,7 +71,7 @@ def mirrored(settings: Settings, session: sessions.OrderSession) -> sessions.Als
             from google.cloud import firestore
 
             fields["intent_ids"] = firestore.ArrayUnion([payment.intent_id])
-    return sessions.AlsoWrite(reference(settings, session.order_id), fields)
+    return fields
 
 
 def mirroring(
