@@ -166,7 +166,7 @@ def finish_if_done(settings: Settings, session_key: str) -> bool:
     finished: bool
     finished, session = complete(firestore_client().transaction())
     if session is not None:
-        _write_delivery_record(settings, session)
+        write_delivery_record(settings, session)
         logger.info("order complete", extra={"fields": {"order_id": session.order_id}})
     return finished
 
@@ -186,10 +186,10 @@ def retry_ended(settings: Settings, session_key: str) -> None:
             allow_expired=True,
         )
         logger.info("order retries ended", extra={"fields": {"order_id": session.order_id}})
-    _write_delivery_record(settings, session, replace=True)
+    write_delivery_record(settings, session, replace=True)
 
 
-def _write_delivery_record(
+def write_delivery_record(
     settings: Settings, session: sessions.OrderSession, *, replace: bool = False
 ) -> None:
     cars = report_store.car_documents(settings, session.session_key)

@@ -167,7 +167,7 @@ def _repair_order(
         settings, f"{session.order_id}/delivery.json"
     ):
         # The order was completed but its record never written (the finish path's second step).
-        generation._write_delivery_record(settings, session)
+        generation.write_delivery_record(settings, session)
         done.append((Repair.DELIVERY_RECORD_MISSING, session.order_id))
     return done
 
