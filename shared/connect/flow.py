@@ -21,10 +21,12 @@ from urllib.parse import urlencode
 from shared.cars.connection import Connection
 from shared.connect import oauth_states
 from shared.connect.brands import connector_for
+from shared.connect.customers import customer_key
 from shared.orders import order_state, sessions
 from shared.orders.order_state import SessionStatus
 from shared.platform.errors import ApiError, Conflict
 from shared.platform.settings import Settings
+from shared.platform.signals import Signal, signal
 from shared.tesla.errors import TeslaAuthRejected, TeslaError
 
 logger = logging.getLogger(__name__)
@@ -114,11 +116,20 @@ def finish(
     if not connection.vehicles:
         return _failed(NO_VEHICLES)  # and no session: there is nothing to sell
     session_id, session = sessions.create_session(
-        settings, brand=pending.brand, connection=connection, now=now
+        settings,
+        brand=pending.brand,
+        connection=connection,
+        now=now,
+        customer_key=customer_key(pending.brand, connection.access_token),
     )
     logger.info(
         "session created",
         extra={"fields": {"order_id": session.order_id, "vehicle_count": len(session.vehicles)}},
+    )
+    signal(
+        Signal.ORDER_CONNECTED,
+        order_id=session.order_id,
+        vehicle_count=len(session.vehicles),
     )
     return CallbackOutcome(session_id=session_id)
 

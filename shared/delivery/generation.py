@@ -25,6 +25,7 @@ from shared.orders import order_state, sessions
 from shared.orders.order_state import SessionStatus
 from shared.platform import errors
 from shared.platform.settings import Settings
+from shared.platform.signals import Signal, signal
 
 logger = logging.getLogger(__name__)
 
@@ -168,7 +169,21 @@ def finish_if_done(settings: Settings, session_key: str) -> bool:
     if session is not None:
         write_delivery_record(settings, session)
         logger.info("order complete", extra={"fields": {"order_id": session.order_id}})
+        signal_complete(session, datetime.now(UTC))
     return finished
+
+
+def signal_complete(session: sessions.OrderSession, now: datetime) -> None:
+    """``order_complete`` with the payment → complete latency (the dashboard's and the funnel's
+    last step), once: only the transaction that completed the order gets here."""
+    paid_at = session.paid_at
+    signal(
+        Signal.ORDER_COMPLETE,
+        order_id=session.order_id,
+        package=session.selected_package.value if session.selected_package else None,
+        vehicle_count=len(session.selected_vehicle_ids),
+        latency_s=round((now - paid_at).total_seconds(), 1) if paid_at else None,
+    )
 
 
 def retry_ended(settings: Settings, session_key: str) -> None:

@@ -20,8 +20,11 @@ Queries stay small: orders paid in the last ``lookback_s`` (one range on ``paid_
 single-field index) and, across all orders, the cars ``running`` with an expired lease or
 ``pending`` for too long (collection-group queries; composite indexes in infra/scheduler.tf).
 Recent changes (``paid_grace_s``) are left alone: their own request may still be finishing them.
-Each repair is one structured log line ``{"repair": kind, "order_id": …}``; a run returns the
-counts per kind. A second run right after the first repairs nothing.
+Each repair is one structured log line ``{"repair": kind, "order_id": …}`` and one
+``reconciler_repair`` signal carrying how many times the order was repaired so far (counted in the
+order's ``artifacts/reconciler`` document); a run returns the counts per kind. A second run right
+after the first repairs nothing. A paid order still not complete ``stuck_after_s`` after payment
+gets a ``stuck_order`` signal on every run (the alert "paid order not complete after 30 minutes").
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ from shared.orders.order_state import SessionStatus
 from shared.payments import settlement
 from shared.platform.clients import firestore_client
 from shared.platform.settings import Settings, get_settings
+from shared.platform.signals import Signal, signal
 
 if TYPE_CHECKING:
     from google.cloud.firestore import DocumentSnapshot
@@ -75,6 +79,9 @@ class Windows:
     pending_grace_s: int = 15 * 60
     # Clock skew between the worker that set the lease and this run.
     lease_grace_s: int = 30
+    # A paid order not complete this long after payment is reported stuck (an alert): normal
+    # orders complete in under a few minutes, an asleep car's partial report included.
+    stuck_after_s: int = 30 * 60
 
 
 @dataclass
@@ -95,12 +102,22 @@ def reconcile(
     run = Run()
     for stored in _recently_paid(settings, now, windows):
         run.orders_checked += 1
+        session = stored.session
         _guarded(
-            run, stored.session.order_id, partial(_repair_order, settings, stored, now, windows)
+            run,
+            session.order_id,
+            partial(_repair_order, settings, stored, now, windows),
+            counted_in=partial(_count_repairs, settings, session.session_key, now),
         )
+        _signal_if_stuck(session, now, windows)
     for session_key, cars in _stuck_cars(settings, now, windows).items():
         run.cars_checked += len(cars)
-        _guarded(run, session_key[:12], partial(_requeue, settings, session_key, cars, now))
+        _guarded(
+            run,
+            session_key[:12],
+            partial(_requeue, settings, session_key, cars, now),
+            counted_in=partial(_count_repairs, settings, session_key, now),
+        )
     logger.info(
         "reconciled",
         extra={"fields": {"repairs": dict(run.repairs), "failures": run.failures}},
@@ -111,10 +128,14 @@ def reconcile(
 Done = list[tuple[Repair, str]]  # (kind, order id) of each repair made
 
 
-def _guarded(run: Run, label: str, repair: Callable[[], Done]) -> None:
-    """Run one order's repairs; a failure is logged and left to the next run."""
+def _guarded(
+    run: Run, label: str, repair: Callable[[], Done], *, counted_in: Callable[[int], int]
+) -> None:
+    """Run one order's repairs; a failure is logged and left to the next run. ``counted_in``
+    adds the repairs to the order's count and returns the new total."""
     try:
         done = repair()
+        repairs_so_far = counted_in(len(done)) if done else 0
     except Exception:
         run.failures += 1
         logger.exception("repair failed", extra={"fields": {"order": label}})
@@ -123,6 +144,50 @@ def _guarded(run: Run, label: str, repair: Callable[[], Done]) -> None:
         run.repairs[kind.value] += 1
         logger.info(
             "repair %s", kind.value, extra={"fields": {"repair": kind.value, "order_id": order_id}}
+        )
+        signal(
+            Signal.RECONCILER_REPAIR,
+            order_id=order_id,
+            kind=kind.value,
+            repair_count=repairs_so_far,
+        )
+
+
+REPAIRS_ARTIFACT = "reconciler"  # the order's artifacts/reconciler document: repairs so far
+REPAIRS_RETENTION = timedelta(days=30)  # TTL (expires_at): long past the lookback
+
+
+def _count_repairs(settings: Settings, session_key: str, now: datetime, repairs: int) -> int:
+    """Add ``repairs`` to the order's repair count; returns the total (an alert fires when the
+    same order needs repairing again and again: something keeps breaking it)."""
+    from google.cloud import firestore
+
+    reference = report_store.artifact_reference(settings, session_key, REPAIRS_ARTIFACT)
+    reference.set(
+        {
+            "repairs": firestore.Increment(repairs),
+            "updated_at": now,
+            "expires_at": now + REPAIRS_RETENTION,
+        },
+        merge=True,
+    )
+    count = (reference.get().to_dict() or {}).get("repairs", repairs)
+    return int(count)
+
+
+def _signal_if_stuck(session: sessions.OrderSession, now: datetime, windows: Windows) -> None:
+    """A paid order still not complete after ``stuck_after_s``: the stuck-order alert's signal
+    (each run while it stays so; it may still get repaired by this very run)."""
+    paid_at = session.paid_at
+    if paid_at is None or session.status == SessionStatus.COMPLETE:
+        return
+    age_s = int((now - paid_at).total_seconds())
+    if age_s >= windows.stuck_after_s:
+        signal(
+            Signal.STUCK_ORDER,
+            order_id=session.order_id,
+            status=session.status.value,
+            age_s=age_s,
         )
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Final
 
-from shared.cars.vehicles import mask_vin, model_name, model_year
 from shared.orders import order_state, sessions
 from shared.orders.models import SelectResponse, VehiclesResponse, VehicleState, VehicleView
 from shared.orders.records import PaymentRecord
 from shared.platform import errors
 from shared.platform.settings import Settings
+from shared.platform.signals import Signal, signal
 from shared.product.catalog import Package
 
 # The states the brand reported that the WUI shows as such; anything else is "unknown".
@@ -27,11 +27,7 @@ def vehicles_of(settings: Settings, session_id: str) -> VehiclesResponse:
     return VehiclesResponse(
         vehicles=[
             VehicleView(
-                id=vehicle.id,
-                vin=mask_vin(vehicle.vin),
-                display_name=vehicle.display_name,
-                model=model_name(vehicle.vin, vehicle.car_type),
-                year=model_year(vehicle.vin),
+                **vehicle.shown(),
                 state=_KNOWN_STATES.get(vehicle.state, "unknown"),
             )
             for vehicle in session.vehicles
@@ -44,6 +40,7 @@ def select(
 ) -> SelectResponse:
     """Set the selection; a new selection voids any quote or pending payment of the old one."""
     chosen = sorted(vehicle_ids)
+    changed_by_us = {"changed": False}
 
     def choose(
         session: sessions.OrderSession,
@@ -53,10 +50,18 @@ def select(
         unknown = [vid for vid in vehicle_ids if session.vehicle_by_id(vid) is None]
         if unknown:
             raise errors.ValidationFailed(
-                [{"field": "vehicle_ids", "problem": f"not cars of this session: {unknown[:10]}"}]
+                [
+                    {
+                        "field": "vehicle_ids",
+                        "problem": "not cars of this session: "
+                        + ", ".join(str(vehicle_id) for vehicle_id in unknown[:10]),
+                    }
+                ]
             )
+        changed_by_us["changed"] = False
         if chosen == session.selected_vehicle_ids and package == session.selected_package:
             return session, None  # the same choice again (a double click) changes nothing
+        changed_by_us["changed"] = True
         changed = session.model_copy(
             update={
                 "status": status,
@@ -71,6 +76,14 @@ def select(
         return changed, session.payment
 
     stored, voided = sessions.update(settings, sessions.session_key(session_id), choose)
+    if changed_by_us["changed"] and stored.session.selection_version == 1:
+        # The funnel counts an order's first selection once; later changes are not new orders.
+        signal(
+            Signal.ORDER_SELECTED,
+            order_id=stored.session.order_id,
+            package=str(package),
+            vehicle_count=len(chosen),
+        )
     if voided is not None and voided.intent_id:
         # Outside the write (a provider call): stop the old intent being paid at all.
         # If a payment on it is already in flight, settlement refunds it (docs/payments.md).

@@ -30,6 +30,7 @@ from shared.platform import errors
 from shared.platform.logs import bind_log_context, parse_trace_header, setup_logging
 from shared.platform.routing import Route
 from shared.platform.settings import SECRET_FIELDS, Settings, get_settings
+from shared.platform.signals import Signal, signal
 
 logger = logging.getLogger("cpt.http")
 
@@ -102,9 +103,21 @@ def with_route_secrets(route: Route, settings: Settings) -> Settings:
     return settings.model_copy(update=missing) if missing else settings
 
 
+# Where a request's settings come from. Deployed: the process's environment (one function per
+# process). The local gateway serves every function from one process and installs its own source
+# (``use_settings_source``) so each function reads only the environment its deploy gives it.
+_settings_source: Callable[[], Settings] = get_settings
+
+
+def use_settings_source(source: Callable[[], Settings]) -> None:
+    """Serve later requests with the settings ``source`` returns (the local gateway's hook)."""
+    global _settings_source
+    _settings_source = source
+
+
 def handle_request(route: Route, handler: Handler, request: flask.Request) -> Response:
     setup_logging()
-    settings = with_route_secrets(route, get_settings())
+    settings = with_route_secrets(route, _settings_source())
     request_id = _request_id(request)
     trace = parse_trace_header(
         request.headers.get("X-Cloud-Trace-Context") or request.headers.get("traceparent"),
@@ -135,6 +148,10 @@ def handle_request(route: Route, handler: Handler, request: flask.Request) -> Re
                 }
             },
         )
+        if response.status_code >= 500:
+            # 503 with Retry-After (contention, a worker's busy car) is counted too: the alert's
+            # threshold, not this line, decides what is normal.
+            signal(Signal.HTTP_5XX, function=route.target, http_status=response.status_code)
         return response
 
 

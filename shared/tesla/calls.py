@@ -127,6 +127,15 @@ class CallLog:
     def summary(self, vin: str | None = None, *, everything: bool = False) -> CallSummary:
         return CallSummary.of(self.calls if everything else self.for_vin(vin))
 
+    def per_endpoint(self) -> dict[str, CallSummary]:
+        """A summary per logical endpoint over every call (the ``tesla_calls`` signals)."""
+        calls = self.calls
+        endpoints = dict.fromkeys(call.endpoint for call in calls)
+        return {
+            endpoint: CallSummary.of(call for call in calls if call.endpoint == endpoint)
+            for endpoint in endpoints
+        }
+
     def per_vin(self) -> dict[str | None, CallSummary]:
         """A summary per car, plus ``None`` for account-level calls when there were any."""
         keys = dict.fromkeys(call.vin for call in self.calls)
