@@ -6,7 +6,8 @@ grants the admin role to the operator group only). There is no public endpoint. 
 ``--project`` it works against the local emulator of ``make up``.
 
     python -m admin vouchers list
-    python -m admin vouchers add DEMO-2026-ABC --type percentage --value 10 --label "10% off"
+    python -m admin vouchers add DEMO-2026-ABC --type percentage --value 10 --label "10% off" \
+        --label "fi=10 % alennus" --max-per-customer 1 --min-vehicles 2
     python -m admin --project cpt-prd pricebook publish prices.json --dry-run
 
 Every change is checked first (clear errors, exit status 2), can be shown without being made
@@ -97,11 +98,14 @@ def vouchers_list(context: Context, _args: argparse.Namespace) -> None:
 
     for voucher in read_vouchers(context.settings).values():
         value = voucher.percent_off if voucher.percent_off is not None else voucher.amount_off_cents
+        languages = ",".join(language for language, _ in voucher.labels if language != "en")
         print(
             f"{voucher.code:<24} {voucher.type.value:<10} {value!s:<8} "
             f"{'active' if voucher.active else 'inactive':<8} "
             f"until={_text(voucher.valid_until)} max={_text(voucher.max_redemptions)} "
-            f"v{voucher.version} {voucher.label}",
+            f"per_customer={_text(voucher.max_per_customer)} "
+            f"min_cars={_text(voucher.min_vehicles)} "
+            f"v{voucher.version} {voucher.label}" + (f" [+{languages}]" if languages else ""),
             file=context.out,
         )
 
@@ -139,17 +143,40 @@ def vouchers_add(context: Context, args: argparse.Namespace) -> None:
 
 
 def _voucher_entry(args: argparse.Namespace) -> dict[str, Any]:
-    entry: dict[str, Any] = {"type": args.type, "label": args.label, "active": not args.inactive}
+    entry: dict[str, Any] = {"type": args.type, "active": not args.inactive}
     if args.value is not None:
-        entry["value"] = int(args.value) if args.type == "fixed" else Decimal(args.value)
+        try:
+            entry["value"] = int(args.value) if args.type == "fixed" else Decimal(args.value)
+        except (ValueError, ArithmeticError):
+            raise AdminError(f"--value {args.value!r} is not a number") from None
+    labels = _labels(args.label or [])
     optional = {
+        "label": labels.pop("en", None),
+        "labels": labels or None,
         "valid_from": args.valid_from,
         "valid_until": args.valid_until,
         "max_redemptions": args.max_redemptions,
+        "max_per_customer": args.max_per_customer,
+        "min_vehicles": args.min_vehicles,
         "packages": args.packages.split(",") if args.packages else None,
     }
     entry.update({name: value for name, value in optional.items() if value is not None})
     return entry
+
+
+def _labels(given: list[str]) -> dict[str, str]:
+    """``--label TEXT`` (English) and ``--label fi=TEXT``, repeated: {language: text}."""
+    from shared.product.languages import SUPPORTED_LANGUAGES
+
+    labels: dict[str, str] = {}
+    for raw in given:
+        language, separator, text = raw.partition("=")
+        if not separator or language not in SUPPORTED_LANGUAGES:
+            language, text = "en", raw  # no language prefix: the English label
+        if language in labels:
+            raise AdminError(f"--label given twice for {language!r}")
+        labels[language] = text
+    return labels
 
 
 def vouchers_deactivate(context: Context, args: argparse.Namespace) -> None:
@@ -170,17 +197,29 @@ def vouchers_deactivate(context: Context, args: argparse.Namespace) -> None:
 
 
 def vouchers_report(context: Context, _args: argparse.Namespace) -> None:
-    from shared.pricing.book import read_vouchers
+    """Per code: paid orders that used it, uses left, and the revenue given away (the discounts
+    of those orders, VAT included, as recorded with each redemption at payment)."""
+    from shared.pricing.book import read_price_book, read_vouchers
+    from shared.pricing.money import format_money
     from shared.pricing.redemptions import redemption_reference
 
-    print(f"{'code':<24} {'used':>6} {'left':>6} {'given away (cents)':>20}", file=context.out)
+    book = read_price_book(context.settings)
+    currency = book.currency if book is not None else context.settings.currency
+    header = f"{'code':<24} {'used':>6} {'left':>6} {'given away (cents)':>20}  given away"
+    print(header, file=context.out)
+    total = 0
     for code, voucher in read_vouchers(context.settings).items():
         snapshot = redemption_reference(context.settings, code).get()
         data = (snapshot.to_dict() or {}) if snapshot.exists else {}
         used = int(data.get("count", 0))
         left = "∞" if voucher.max_redemptions is None else max(voucher.max_redemptions - used, 0)
-        given = data.get("discount_cents", "n/a")  # recorded by payment settlement, if it does
-        print(f"{code:<24} {used:>6} {left!s:>6} {given!s:>20}", file=context.out)
+        given = int(data.get("discount_cents", 0))
+        total += given
+        print(
+            f"{code:<24} {used:>6} {left!s:>6} {given:>20}  {format_money(given, currency)}",
+            file=context.out,
+        )
+    print(f"{'total':<38} {total:>20}  {format_money(total, currency)}", file=context.out)
 
 
 def _stored_voucher(context: Context, code: str) -> dict[str, Any] | None:
@@ -328,8 +367,15 @@ def _voucher_commands(commands: Any) -> None:
     add.add_argument("code")
     add.add_argument("--type", required=True, choices=("percentage", "fixed", "free"))
     add.add_argument("--value", help="percent (percentage) or cents (fixed)")
-    add.add_argument("--label", required=True)
+    add.add_argument(
+        "--label",
+        action="append",
+        metavar="[LANG=]TEXT",
+        help="the label; repeat as LANG=TEXT per language (fi=…); no LANG: English",
+    )
     add.add_argument("--max-redemptions", type=int)
+    add.add_argument("--max-per-customer", type=int, help="uses per customer (car account)")
+    add.add_argument("--min-vehicles", type=int, help="cars the order must hold")
     add.add_argument("--valid-from", help="ISO 8601 with offset, e.g. 2026-03-01T00:00:00Z")
     add.add_argument("--valid-until", help="ISO 8601 with offset")
     add.add_argument("--packages", help="comma-separated: basic,pro,expert")

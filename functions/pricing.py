@@ -24,10 +24,13 @@ def pricing_quote(call: Call) -> QuoteResponse:
         call.body.session_id,
         voucher_code=call.body.voucher_code,
         client_ip=call.client_ip,
+        language=call.body.language,
     )
 
 
 @functions_framework.http
 @endpoint("pricing_validate_voucher")
 def pricing_validate_voucher(call: Call) -> VoucherValidateResponse:
-    return quoting.validate_voucher(call.settings, call.body.code, client_ip=call.client_ip)
+    return quoting.validate_voucher(
+        call.settings, call.body.code, client_ip=call.client_ip, language=call.body.language
+    )

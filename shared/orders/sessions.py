@@ -83,6 +83,9 @@ class OrderSession(BaseModel):
     paid_at: datetime | None = None
     language: str = "en"  # of the PDFs; chosen with the order
     refresh_lock_until: datetime | None = None  # one token refresh per session at a time
+    # Pseudonymous key of the car account (shared/connect/customers.py), for vouchers limited
+    # per customer; None: not identified (sessions created before it was recorded).
+    customer_key: str | None = None
 
     def vehicle_by_id(self, vehicle_id: int) -> VehicleRecord | None:
         return next((v for v in self.vehicles if v.id == vehicle_id), None)
@@ -185,7 +188,12 @@ def open_tokens(session: OrderSession) -> tuple[str, str | None]:
 
 
 def create_session(
-    settings: Settings, *, brand: str, connection: Connection, now: datetime
+    settings: Settings,
+    *,
+    brand: str,
+    connection: Connection,
+    now: datetime,
+    customer_key: str | None = None,
 ) -> tuple[str, OrderSession]:
     """A new ``connected`` session for a fresh connection; returns (session id, session)."""
     session_id = new_session_id()
@@ -201,6 +209,7 @@ def create_session(
         region=connection.region,
         tokens=seal_tokens(key, connection),
         vehicles=list(connection.vehicles),
+        customer_key=customer_key,
     )
     _collection(settings).document(key).create(session_document(session))
     return session_id, session

@@ -11,14 +11,16 @@ Nothing in the deploy upload is commerce data: an operator publishes it with ``p
 
 Quoting reads the price book and the vouchers through a short per-instance cache
 (``commerce_cache_s``), so a quote costs no extra Firestore round trip in steady state; a change
-reaches every instance within that time. A deployed environment with no price book, no seller or
-the placeholder seller refuses at first use (``CommerceNotConfigured``, 503), naming what is
-missing.
+reaches every instance within that time. A deployed function that sells (``main.py``:
+``COMMERCE_TARGETS``) refuses to start when its environment has no price book, no seller or the
+placeholder seller (``refuse_to_start_unready``, one Firestore read at start), naming what is
+missing; and should that change later, it answers 503 (``CommerceNotConfigured``) at use.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from dataclasses import dataclass
@@ -33,6 +35,8 @@ from shared.pricing.vouchers import Voucher, VoucherBook, load_vouchers, parse_v
 
 if TYPE_CHECKING:
     from google.cloud.firestore import DocumentReference
+
+logger = logging.getLogger(__name__)
 
 PRICE_BOOK_DOC = "price_book"
 SELLER_DOC = "seller"
@@ -132,10 +136,41 @@ def require_ready(settings: Settings) -> None:
         _checked.add(key)
 
 
+class CommerceNotReadyAtStart(RuntimeError):
+    """A deployed function that sells starts in an environment not ready to sell: the instance
+    must not start (the message names what is missing and the command that provides it)."""
+
+
+def refuse_to_start_unready(settings: Settings, target: str) -> None:
+    """The start-up check of a deployed function that sells (``main.py``): raises
+    ``CommerceNotReadyAtStart`` naming every missing piece; passes silently otherwise (and the
+    503 at use is not checked again). ``local`` passes without a read (the seed files).
+
+    Firestore unreachable is no answer: the instance starts, and the check runs again at its
+    first use (503 if then still unready) rather than crash-looping on a passing outage.
+    """
+    from google.api_core.exceptions import GoogleAPIError
+
+    try:
+        require_ready(settings)
+    except CommerceNotConfigured as unready:
+        raise CommerceNotReadyAtStart(f"{target} refuses to start: {unready.message}") from None
+    except GoogleAPIError as error:
+        logger.warning(
+            "commerce start-up check deferred to first use: Firestore unreachable (%s)",
+            type(error).__name__,
+        )
+
+
 def readiness_problems(settings: Settings) -> list[str]:
     """What is missing before this environment may quote and issue receipts (empty: nothing)."""
-    # Two reads once per instance; not on every request.
-    book, seller = price_book_ref(settings).get(), seller_ref(settings).get()
+    # One batched read (both documents) once per instance; not on every request.
+    book_ref, seller_doc = price_book_ref(settings), seller_ref(settings)
+    read = {
+        snapshot.reference.path: snapshot
+        for snapshot in firestore_client().get_all([book_ref, seller_doc])
+    }
+    book, seller = read[book_ref.path], read[seller_doc.path]
     problems = []
     if not book.exists:
         problems.append(_NO_PRICE_BOOK)

@@ -13,6 +13,7 @@ from pydantic import Field, PlainSerializer, field_validator
 from shared.platform.api_models import RequestModel, ResponseModel, SessionId
 from shared.pricing.vouchers import MAX_CODE_LENGTH, VoucherType
 from shared.product.catalog import Package, TeslaModule
+from shared.product.languages import ReportLanguage
 
 CURRENCY_PATTERN = r"^[A-Z]{3}$"
 
@@ -43,6 +44,13 @@ class QuoteRequest(RequestModel):
         examples=["LAUNCH10"],
     )
 
+    language: ReportLanguage | None = Field(
+        default=None,
+        description="Language of the voucher's label in the answer (English when not given or "
+        "when the voucher has no label in it).",
+        examples=["fi"],
+    )
+
     @field_validator("voucher_code")
     @classmethod
     def _empty_code_means_none(cls, value: str | None) -> str | None:
@@ -56,6 +64,9 @@ class VoucherValidateRequest(RequestModel):
         max_length=MAX_CODE_LENGTH,
         description="The code the buyer typed; trimmed and case-insensitive.",
         examples=["LOCAL-DEMO-100"],
+    )
+    language: ReportLanguage | None = Field(
+        default=None, description="Language of the label (English when not given).", examples=["fi"]
     )
 
 

@@ -9,7 +9,7 @@ Oscar copy names and amounts onto their orders rather than pointing at the live 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -39,6 +39,13 @@ class AppliedVoucher:
     amount_off_cents: int | None
     discount_cents: int
     version: int = 0  # of the voucher in the store when quoted
+    # Every language's label, for the answer only: the record keeps ``label`` (English), so the
+    # language a quote was asked in never changes the quote the payment charges.
+    labels: tuple[tuple[str, str], ...] = field(default=(), compare=False)
+
+    def label_in(self, language: str | None) -> str:
+        """The label in ``language``; else the English one (``label``: else the code)."""
+        return dict(self.labels).get(language or "", self.label)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,13 +79,14 @@ class Quote:
         """A zero total skips the payment providers (Stripe refuses tiny amounts)."""
         return self.total_cents == 0
 
-    def to_response(self) -> QuoteResponse:
+    def to_response(self, language: str | None = None) -> QuoteResponse:
+        """The API answer; the voucher's label in ``language`` (else English, else the code)."""
         voucher = None
         if self.voucher is not None:
             voucher = QuoteVoucher(
                 code=self.voucher.code,
                 type=self.voucher.type,
-                label=self.voucher.label,
+                label=self.voucher.label_in(language),
                 discount_cents=self.voucher.discount_cents,
             )
         return QuoteResponse(
@@ -221,6 +229,7 @@ def build_quote(
             amount_off_cents=voucher.amount_off_cents,
             discount_cents=voucher.discount_cents(tier.price_cents),
             version=voucher.version,
+            labels=voucher.labels,
         )
 
     total = tier.price_cents - (0 if applied is None else applied.discount_cents)

@@ -6,7 +6,9 @@ selection it priced, so a payment can never be applied to a different selection.
 
 Voucher guessing is capped: failed codes count per session and per client IP (shared Firestore
 counters); past the cap the answer is 429 whatever the code. Every refused code answers the
-same "not valid", whatever the reason (the reason goes to the log).
+same "not valid", whatever the reason (the reason goes to the log) — except the reasons about
+the buyer's own order (too few cars, this customer's uses spent: ``PUBLIC_REASONS``), which are
+named, since the buyer can act on them; those do not count as guesses.
 """
 
 from __future__ import annotations
@@ -21,11 +23,14 @@ from shared.platform.settings import Settings
 from shared.pricing.book import commerce
 from shared.pricing.models import CatalogResponse, QuoteResponse, VoucherValidateResponse
 from shared.pricing.quotes import Quote, build_quote
-from shared.pricing.redemptions import redemptions_used
+from shared.pricing.redemptions import customer_uses, redemptions_used
 from shared.pricing.responses import build_catalog, voucher_validation_response
 from shared.pricing.vouchers import (
+    PUBLIC_REASONS,
     VOUCHER_NOT_VALID_ERROR_CODE,
     VOUCHER_NOT_VALID_MESSAGE,
+    OrderTerms,
+    RefusalReason,
     Voucher,
     VoucherAccepted,
     VoucherRefused,
@@ -40,10 +45,28 @@ _IP_FAILURES = "voucher_failures_ip"
 
 
 class VoucherNotValid(errors.ApiError):
+    """422 ``voucher_not_valid``: the one sentence, or for a reason about the buyer's own order
+    (``PUBLIC_REASONS``) that reason, a sentence naming it and the voucher's term."""
+
     status, code = 422, VOUCHER_NOT_VALID_ERROR_CODE
 
-    def __init__(self) -> None:
-        super().__init__(VOUCHER_NOT_VALID_MESSAGE, field="voucher_code")
+    def __init__(self, reason: RefusalReason | None = None, voucher: Voucher | None = None) -> None:
+        if reason is RefusalReason.TOO_FEW_VEHICLES and voucher is not None:
+            super().__init__(
+                f"This voucher needs at least {voucher.min_vehicles} cars in the order.",
+                field="voucher_code",
+                reason=reason.value,
+                min_vehicles=voucher.min_vehicles,
+            )
+        elif reason is RefusalReason.CUSTOMER_LIMIT_REACHED and voucher is not None:
+            super().__init__(
+                "This voucher has already been used with this car account as often as it allows.",
+                field="voucher_code",
+                reason=reason.value,
+                max_per_customer=voucher.max_per_customer,
+            )
+        else:
+            super().__init__(VOUCHER_NOT_VALID_MESSAGE, field="voucher_code")
 
 
 def catalog(settings: Settings) -> CatalogResponse:
@@ -57,8 +80,12 @@ def quote_session(
     voucher_code: str | None,
     client_ip: str,
     now: datetime | None = None,
+    language: str | None = None,
 ) -> QuoteResponse:
-    """``POST /pricing/quote``: price the session's selection and store it as the quote to pay."""
+    """``POST /pricing/quote``: price the session's selection and store it as the quote to pay.
+
+    ``language`` picks the voucher label of the answer; the stored quote is the same in every
+    language."""
     now = now or datetime.now(UTC)
     read = sessions.load(settings, session_id, now=now)
     quote = price(settings, read.session, voucher_code=voucher_code, client_ip=client_ip, now=now)
@@ -74,7 +101,7 @@ def quote_session(
         return current.model_copy(update={"quote": kept_or_new(current.quote, record)}), None
 
     sessions.update(settings, read.session.session_key, store, read=read, now=now)
-    return quote.to_response()
+    return quote.to_response(language)
 
 
 def price(
@@ -101,6 +128,7 @@ def price(
             caps={_SESSION_FAILURES: session.session_key, _IP_FAILURES: client_ip},
             now=now,
             check_caps=guessing,
+            session=session,
         )
     assert session.selected_package is not None  # guaranteed by status vehicles_selected
     return build_quote(
@@ -132,7 +160,12 @@ def kept_or_new(stored: QuoteRecord | None, record: QuoteRecord) -> QuoteRecord:
 
 
 def validate_voucher(
-    settings: Settings, code: str, *, client_ip: str, now: datetime | None = None
+    settings: Settings,
+    code: str,
+    *,
+    client_ip: str,
+    now: datetime | None = None,
+    language: str | None = None,
 ) -> VoucherValidateResponse:
     """The voucher preview (before a package is chosen): valid or the one "not valid"."""
     now = now or datetime.now(UTC)
@@ -143,7 +176,9 @@ def validate_voucher(
     except VoucherNotValid:
         return VoucherValidateResponse(valid=False)
     currency = commerce(settings).price_book.currency
-    return voucher_validation_response(VoucherAccepted(voucher), currency=currency)
+    return voucher_validation_response(
+        VoucherAccepted(voucher), currency=currency, language=language
+    )
 
 
 def _accepted_voucher(
@@ -154,7 +189,10 @@ def _accepted_voucher(
     caps: dict[str, str],
     now: datetime,
     check_caps: bool = True,
+    session: sessions.OrderSession | None = None,
 ) -> Voucher:
+    """The voucher ``raw_code`` names if it applies now (and to ``session``'s order, if given);
+    else ``VoucherNotValid``, counted as a failed guess unless it names a public reason."""
     limits = {
         _SESSION_FAILURES: settings.voucher_failures_per_session,
         _IP_FAILURES: settings.voucher_failures_per_ip,
@@ -166,11 +204,30 @@ def _accepted_voucher(
         )
     book = commerce(settings).vouchers
     code = normalize_code(raw_code)
-    used = redemptions_used(settings, code) if code and book.get(code) else 0
-    decision = evaluate_voucher(book, raw_code, now=now, redemptions_used=used, package=package)
+    known = book.get(code) if code else None
+    used = redemptions_used(settings, known.code) if known else 0
+    order = None if session is None else _order_terms(settings, known, session)
+    decision = evaluate_voucher(
+        book, raw_code, now=now, redemptions_used=used, package=package, order=order
+    )
     if isinstance(decision, VoucherRefused):
-        for name, client in caps.items():
+        public = decision.reason in PUBLIC_REASONS
+        for name, client in () if public else caps.items():
             rate_limits.increment(settings, name=name, client=client, window_s=window_s, now=now)
         logger.info("voucher refused", extra={"fields": {"voucher_refusal": decision.reason.value}})
-        raise VoucherNotValid
+        raise VoucherNotValid(decision.reason, known) if public else VoucherNotValid()
     return decision.voucher
+
+
+def _order_terms(
+    settings: Settings, voucher: Voucher | None, session: sessions.OrderSession
+) -> OrderTerms:
+    """The order's side of a voucher's order-bound terms; this customer's uses are read only
+    for a voucher limited per customer."""
+    key = session.customer_key
+    limited = voucher is not None and voucher.max_per_customer is not None
+    return OrderTerms(
+        vehicle_count=len(session.selected_vehicle_ids),
+        customer_known=key is not None,
+        customer_uses=customer_uses(settings, voucher.code, key) if voucher and limited else 0,
+    )

@@ -55,7 +55,7 @@ def build_catalog(
 
 
 def voucher_validation_response(
-    decision: VoucherDecision, *, currency: str
+    decision: VoucherDecision, *, currency: str, language: str | None = None
 ) -> VoucherValidateResponse:
     """The preview answer; every refusal gives the same all-null body whatever its reason."""
     if isinstance(decision, VoucherRefused):
@@ -65,6 +65,6 @@ def voucher_validation_response(
         valid=True,
         code=voucher.code,
         type=voucher.type,
-        label=voucher.label,
+        label=voucher.label_in(language),
         discount_description=voucher.describe(currency),
     )

@@ -8,11 +8,16 @@ The file (``config/vouchers.json``, one per environment) maps each code to its t
 
 Types: ``percentage`` (value = percent, may be fractional), ``fixed`` (value = cents off),
 ``free`` (no value). Optional: ``valid_from``/``valid_until`` (ISO 8601 with an offset, both
-inclusive), ``max_redemptions``, ``packages``. A file with anything wrong fails loudly, naming the
-file, the code and the field: a voucher silently ignored is a campaign that silently fails.
+inclusive), ``max_redemptions``, ``max_per_customer`` (uses per car account), ``min_vehicles``
+(cars in the order), ``packages``, and ``labels`` ({language: text}; ``label`` is the English
+one). A file with anything wrong fails loudly, naming the file, the code and the field: a voucher
+silently ignored is a campaign that silently fails. Every field added later is optional, so
+vouchers stored before it still load.
 
-Every refusal answers the buyer with the same sentence, so answers do not reveal which codes
-exist or why one failed; the private ``RefusalReason`` is for logs only.
+A refusal answers the buyer with the same sentence, so answers do not reveal which codes exist or
+why one failed; the private ``RefusalReason`` is for logs. The exceptions are the reasons about
+the buyer's own order, which they can act on (``PUBLIC_REASONS``): too few cars, and this
+customer's uses spent.
 """
 
 from __future__ import annotations
@@ -62,6 +67,14 @@ class RefusalReason(StrEnum):
     EXPIRED = "expired"
     REDEMPTION_LIMIT_REACHED = "redemption_limit_reached"
     WRONG_PACKAGE = "wrong_package"
+    TOO_FEW_VEHICLES = "too_few_vehicles"  # fewer cars in the order than min_vehicles
+    CUSTOMER_LIMIT_REACHED = "customer_limit_reached"  # this customer used max_per_customer
+    CUSTOMER_UNKNOWN = "customer_unknown"  # a per-customer voucher, no identified customer
+
+
+# Refusals about the buyer's own order: named in the answer (the buyer can act on them, and
+# they reveal nothing a guesser could use: they need a real code and a matching order first).
+PUBLIC_REASONS = frozenset({RefusalReason.TOO_FEW_VEHICLES, RefusalReason.CUSTOMER_LIMIT_REACHED})
 
 
 class VoucherFileError(ValueError):
@@ -81,6 +94,10 @@ class Voucher:
     max_redemptions: int | None = None
     packages: frozenset[Package] | None = None  # None: every package
     version: int = 0  # bumped by every change in the store; a quote records the one it used
+    max_per_customer: int | None = None  # uses per customer (car account); None: no such limit
+    min_vehicles: int | None = None  # cars the order must hold; None: any number
+    # Label per language ({"fi": "…"}); ``label`` is the English one (or the code, if none).
+    labels: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         # The loader guarantees these; the check keeps hand-built vouchers (tests, tools) honest.
@@ -96,6 +113,10 @@ class Voucher:
 
     def applies_to(self, package: str | Package) -> bool:
         return self.packages is None or parse_package(package) in self.packages
+
+    def label_in(self, language: str | None) -> str:
+        """The label in ``language``; else the English one; else the code."""
+        return dict(self.labels).get(language or "", self.label)
 
     def discount_cents(self, price_cents: int) -> int:
         """The amount taken off ``price_cents``: never more than the price itself."""
@@ -216,12 +237,14 @@ def evaluate_voucher(
     now: datetime,
     redemptions_used: int,
     package: str | Package | None = None,
+    order: OrderTerms | None = None,
 ) -> VoucherDecision:
     """Accept or refuse the code the buyer typed.
 
     ``redemptions_used`` is how often the code has been redeemed so far (counted in Firestore at
     payment, not here); a code at its ``max_redemptions`` is refused. ``package=None`` skips the
-    package restriction, for the preview before a package is chosen; the quote passes it.
+    package restriction, for the preview before a package is chosen; the quote passes it, and
+    ``order`` (car count, this customer's uses) for the order-bound terms.
     """
     _check_evaluation_inputs(now, redemptions_used)
     wanted_package = None if package is None else parse_package(package)
@@ -232,8 +255,32 @@ def evaluate_voucher(
     voucher = book.get(code)
     if voucher is None:
         return VoucherRefused(RefusalReason.UNKNOWN)
-    refusal = _refusal(voucher, now, redemptions_used, wanted_package)
+    refusal = _refusal(voucher, now, redemptions_used, wanted_package) or (
+        None if order is None else order_refusal(voucher, order)
+    )
     return VoucherAccepted(voucher) if refusal is None else VoucherRefused(refusal)
+
+
+@dataclass(frozen=True, slots=True)
+class OrderTerms:
+    """What the order-bound terms of a voucher are checked against."""
+
+    vehicle_count: int
+    customer_known: bool  # the order's car account is identified (a customer key exists)
+    customer_uses: int = 0  # this customer's paid orders with the code so far
+
+
+def order_refusal(voucher: Voucher, order: OrderTerms) -> RefusalReason | None:
+    """Why ``voucher`` does not fit this order (car count, this customer's uses), or None."""
+    if voucher.min_vehicles is not None and order.vehicle_count < voucher.min_vehicles:
+        return RefusalReason.TOO_FEW_VEHICLES
+    if voucher.max_per_customer is not None:
+        if not order.customer_known:
+            # The limit cannot be enforced: refuse rather than give an unlimited discount.
+            return RefusalReason.CUSTOMER_UNKNOWN
+        if order.customer_uses >= voucher.max_per_customer:
+            return RefusalReason.CUSTOMER_LIMIT_REACHED
+    return None
 
 
 def _check_evaluation_inputs(now: datetime, redemptions_used: int) -> None:
@@ -275,6 +322,9 @@ _FIELDS = frozenset(
         "max_redemptions",
         "packages",
         "version",
+        "max_per_customer",
+        "min_vehicles",
+        "labels",
     }
 )
 
@@ -371,9 +421,7 @@ def _parse_voucher(code: str, entry: object, *, source: str) -> Voucher:
         raise fail(unknown[0], f"unknown field (allowed: {', '.join(sorted(_FIELDS))})")
 
     voucher_type = _parse_type(entry.get("type"), fail)
-    label = entry.get("label")
-    if not isinstance(label, str) or not label.strip():
-        raise fail("label", "must be a non-empty string")
+    label, labels = _parse_labels(code, entry, fail)
     active = entry.get("active")
     if not isinstance(active, bool):
         raise fail("active", "must be true or false")
@@ -383,7 +431,7 @@ def _parse_voucher(code: str, entry: object, *, source: str) -> Voucher:
     return Voucher(
         code=code,
         type=voucher_type,
-        label=label.strip(),
+        label=label,
         active=active,
         percent_off=percent_off,
         amount_off_cents=amount_off_cents,
@@ -392,7 +440,45 @@ def _parse_voucher(code: str, entry: object, *, source: str) -> Voucher:
         max_redemptions=_parse_max_redemptions(entry.get("max_redemptions"), fail),
         packages=_parse_packages(entry.get("packages"), fail),
         version=_parse_version(entry.get("version", 0), fail),
+        max_per_customer=_parse_positive(entry.get("max_per_customer"), "max_per_customer", fail),
+        min_vehicles=_parse_positive(entry.get("min_vehicles"), "min_vehicles", fail),
+        labels=labels,
     )
+
+
+def _parse_positive(value: object, field: str, fail: _Fail) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise fail(field, f"must be a whole number ≥ 1, got {value!r}")
+    return value
+
+
+def _parse_labels(
+    code: str, entry: Mapping[str, object], fail: _Fail
+) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """(the English label, every language's label). ``label`` is English; ``labels`` may hold
+    any report language, English included (then both must agree). Neither: the code."""
+    from shared.product.languages import SUPPORTED_LANGUAGES
+
+    label = entry.get("label")
+    if label is not None and (not isinstance(label, str) or not label.strip()):
+        raise fail("label", "must be a non-empty string")
+    raw = entry.get("labels") or {}
+    if not isinstance(raw, dict):
+        raise fail("labels", 'must be an object of language → text, e.g. {"fi": "…"}')
+    labels: dict[str, str] = {}
+    for language, text in raw.items():
+        if language not in SUPPORTED_LANGUAGES:
+            known = ", ".join(SUPPORTED_LANGUAGES)
+            raise fail("labels", f"unknown language {language!r}; known: {known}")
+        if not isinstance(text, str) or not text.strip():
+            raise fail(f"labels.{language}", "must be a non-empty string")
+        labels[language] = text.strip()
+    english = label.strip() if isinstance(label, str) else None
+    if english is not None and labels.setdefault("en", english) != english:
+        raise fail("labels.en", "differs from label (label is the English one)")
+    return labels.get("en", code), tuple(sorted(labels.items()))
 
 
 def _parse_version(value: object, fail: _Fail) -> int:

@@ -12,6 +12,7 @@ from admin.cli import main
 from shared.platform.settings import get_settings
 from shared.pricing.book import read_price_book, read_seller_data, read_vouchers
 from shared.pricing.tiers import DEFAULT_PRICE_BOOK
+from tests.payments.conftest import PAID_OR_LATER
 
 
 def run(*argv: str) -> tuple[int, str]:
@@ -123,3 +124,58 @@ def test_bad_seller_input_is_refused(missing, firestore_db, app_env, tmp_path, c
     path.write_text(missing)
     assert run("seller", "set", str(path))[0] == 2
     assert capsys.readouterr().err.startswith("admin: ")
+
+
+def test_report_shows_uses_revenue_given_away_and_uses_left(order, firestore_db):
+    add = ("vouchers", "add", "HALF-OFF-2026", "--type", "percentage", "--value", "50")
+    assert run(*add, "--label", "Half off", "--max-redemptions", "3")[0] == 0
+    assert run("vouchers", "add", "UNUSED-2026", "--type", "fixed", "--value", "100")[0] == 0
+    for account in ("solo", "family"):  # Pro: 19.99 € for one car, 29.99 € for two
+        order.ready(account=account, voucher="HALF-OFF-2026")
+        intent = order.create_intent().json["stripe"]["payment_intent_id"]
+        assert order.pay_with_card(intent)["status"] == "succeeded"
+        order.wait_for(lambda s: s.status.value in PAID_OR_LATER, 20)
+
+    status, report = run("vouchers", "report")
+    assert status == 0
+    rows = {line.split()[0]: line.split() for line in report.splitlines()[1:]}
+    # used, left, given away in cents and as money: 1000 (50 % of 1999, half up) + 1500.
+    assert rows["HALF-OFF-2026"][1:5] == ["2", "1", "2500", "€25.00"]
+    assert rows["UNUSED-2026"][1:5] == ["0", "∞", "0", "€0.00"]
+    assert rows["total"][1:3] == ["2500", "€25.00"]
+
+
+def test_labels_per_language_and_order_terms(firestore_db, app_env, capsys):
+    status, _ = run(
+        "vouchers", "add", "WELCOME-2026", "--type", "percentage", "--value", "10",
+        "--label", "Welcome (10% off)", "--label", "fi=Tervetuloa (10 % alennus)",
+        "--label", "sv=Välkommen", "--max-per-customer", "1", "--min-vehicles", "2",
+    )  # fmt: skip
+    assert status == 0
+    voucher = read_vouchers(get_settings())["WELCOME-2026"]
+    assert voucher.label_in("fi") == "Tervetuloa (10 % alennus)"
+    assert voucher.label_in("de") == "Welcome (10% off)"
+    assert voucher.max_per_customer == 1 and voucher.min_vehicles == 2
+    listed = run("vouchers", "list")[1]
+    assert "per_customer=1 min_cars=2" in listed and "[+fi,sv]" in listed
+
+    # No label at all: the code stands in. An unknown language prefix is part of the text.
+    assert run("vouchers", "add", "NO-LABEL-2026", "--type", "fixed", "--value", "100")[0] == 0
+    assert read_vouchers(get_settings())["NO-LABEL-2026"].label_in("fi") == "NO-LABEL-2026"
+    twice = ("--label", "fi=Yksi", "--label", "fi=Kaksi")
+    assert run("vouchers", "add", "TWICE-2026", "--type", "fixed", "--value", "1", *twice)[0] == 2
+    assert "--label given twice for 'fi'" in capsys.readouterr().err
+    bad = ("vouchers", "add", "ZERO-CARS-2026", "--type", "fixed", "--value", "1")
+    assert run(*bad, "--min-vehicles", "0")[0] == 2
+    assert "min_vehicles: must be a whole number ≥ 1" in capsys.readouterr().err
+
+
+def test_code_alphabet_warning(firestore_db, app_env, capsys):
+    # "_" and lower-case input are accepted (case-insensitive), but "_" is outside the
+    # documented alphabet: a warning, and the voucher is stored.
+    add = ("vouchers", "add", "summer_sale_2026", "--type", "fixed", "--value", "100")
+    assert run(*add)[0] == 0
+    assert "outside the alphabet" in capsys.readouterr().err
+    assert "SUMMER_SALE_2026" in read_vouchers(get_settings())
+    assert run("vouchers", "add", "GOOD-CODE-2026", "--type", "fixed", "--value", "100")[0] == 0
+    assert "warning" not in capsys.readouterr().err

@@ -15,7 +15,9 @@ import pytest
 
 from shared.pricing.responses import voucher_validation_response
 from shared.pricing.vouchers import (
+    PUBLIC_REASONS,
     VOUCHER_NOT_VALID_MESSAGE,
+    OrderTerms,
     RefusalReason,
     Voucher,
     VoucherAccepted,
@@ -42,8 +44,11 @@ def evaluate(
     now: datetime = NOW,
     used: int = 0,
     package: str | None = "pro",
+    order: OrderTerms | None = None,
 ) -> VoucherAccepted | VoucherRefused:
-    return evaluate_voucher(book, code, now=now, redemptions_used=used, package=package)
+    return evaluate_voucher(
+        book, code, now=now, redemptions_used=used, package=package, order=order
+    )
 
 
 # ── The sample book ────────────────────────────────────────────────────────────────────────────
@@ -121,6 +126,21 @@ REFUSALS: list[tuple[str, dict[str, Any], RefusalReason]] = [
     ("TEST-WINDOW", {"now": datetime(2026, 2, 1, tzinfo=UTC)}, RefusalReason.NOT_YET_VALID),
     ("TEST-LIMITED-3", {"used": 3}, RefusalReason.REDEMPTION_LIMIT_REACHED),
     ("TEST-EXPERT-ONLY", {"package": "pro"}, RefusalReason.WRONG_PACKAGE),
+    # A per-customer voucher for an order whose car account is not identified.
+    (
+        "TEST-ONCE-EACH",
+        {"order": OrderTerms(1, customer_known=False)},
+        RefusalReason.CUSTOMER_UNKNOWN,
+    ),
+]
+# Reasons about the buyer's own order: the quote names them (the preview never sees them).
+ORDER_REFUSALS: list[tuple[str, OrderTerms, RefusalReason]] = [
+    ("TEST-MIN-3-CARS", OrderTerms(2, customer_known=True), RefusalReason.TOO_FEW_VEHICLES),
+    (
+        "TEST-ONCE-EACH",
+        OrderTerms(1, customer_known=True, customer_uses=1),
+        RefusalReason.CUSTOMER_LIMIT_REACHED,
+    ),
 ]
 
 
@@ -142,7 +162,85 @@ def test_every_refusal_gives_the_same_public_answer(
 
 
 def test_all_reasons_are_covered_by_the_refusal_table() -> None:
-    assert {reason for _, _, reason in REFUSALS} == set(RefusalReason)
+    private = {reason for _, _, reason in REFUSALS}
+    public = {reason for _, _, reason in ORDER_REFUSALS}
+    assert private | public == set(RefusalReason) and not private & public
+    assert public == PUBLIC_REASONS
+
+
+@pytest.mark.parametrize(("code", "order", "reason"), ORDER_REFUSALS)
+def test_order_bound_refusals(
+    test_book: VoucherBook, code: str, order: OrderTerms, reason: RefusalReason
+) -> None:
+    decision = evaluate(test_book, code, order=order)
+    assert isinstance(decision, VoucherRefused) and decision.reason is reason
+    # Without the order (the preview, before cars are counted) the same code is accepted.
+    assert isinstance(evaluate(test_book, code, package=None), VoucherAccepted)
+
+
+@pytest.mark.parametrize(
+    ("code", "order", "accepted"),
+    [
+        ("TEST-MIN-3-CARS", OrderTerms(3, customer_known=False), True),  # the edge is included
+        ("TEST-MIN-3-CARS", OrderTerms(12, customer_known=True), True),
+        ("TEST-ONCE-EACH", OrderTerms(1, customer_known=True, customer_uses=0), True),
+        ("LAUNCH10", OrderTerms(1, customer_known=False), True),  # no per-customer term
+    ],
+)
+def test_order_bound_terms_accept(
+    test_book: VoucherBook, code: str, order: OrderTerms, accepted: bool
+) -> None:
+    book = test_book if code in test_book else load_vouchers(SAMPLE_VOUCHERS)
+    assert evaluate(book, code, order=order).valid is accepted
+
+
+# ── Labels per language ────────────────────────────────────────────────────────────────────────
+
+
+@pytest.mark.parametrize(
+    ("code", "language", "label"),
+    [
+        ("TEST-LABELLED", "fi", "TESTI: tervetuloa (10 % alennus)"),
+        ("TEST-LABELLED", "sv", "TEST: välkommen (10 % rabatt)"),
+        ("TEST-LABELLED", "de", "TEST FIXTURE: welcome (10% off)"),  # none in German: English
+        ("TEST-LABELLED", None, "TEST FIXTURE: welcome (10% off)"),
+        ("TEST-NO-LABEL", "fi", "TEST-NO-LABEL"),  # neither Finnish nor English: the code
+        ("TEST-NO-LABEL", "de", "TEST: Willkommen"),
+        ("TEST-FREE", "fi", "TEST FIXTURE: free report"),  # ``label`` alone is English
+    ],
+)
+def test_label_in_a_language_falls_back_to_english_then_the_code(
+    test_book: VoucherBook, code: str, language: str | None, label: str
+) -> None:
+    assert test_book[code].label_in(language) == label
+    answer = voucher_validation_response(
+        evaluate(test_book, code, package=None), currency=CURRENCY, language=language
+    )
+    assert answer.label == label
+
+
+@pytest.mark.parametrize(
+    ("entry", "problem"),
+    [
+        ({"labels": {"xx": "Hi"}}, "unknown language 'xx'"),
+        ({"labels": {"fi": " "}}, "labels.fi: must be a non-empty string"),
+        ({"labels": ["fi"]}, "labels: must be an object"),
+        ({"label": "Hello", "labels": {"en": "Hi"}}, "labels.en: differs from label"),
+        ({"min_vehicles": 0}, "min_vehicles: must be a whole number ≥ 1"),
+        ({"max_per_customer": True}, "max_per_customer: must be a whole number ≥ 1"),
+    ],
+)
+def test_new_fields_are_checked(entry: dict[str, Any], problem: str) -> None:
+    base = {"type": "fixed", "value": 100, "active": True}
+    with pytest.raises(VoucherFileError, match=re.escape(problem)):
+        parse_vouchers({"NEW-FIELDS-1": {**base, **entry}}, source="test")
+
+
+def test_a_voucher_stored_before_the_new_fields_still_loads() -> None:
+    old = {"type": "fixed", "value": 100, "label": "Old", "active": True, "version": 3}
+    voucher = parse_vouchers({"OLD-VOUCHER": old}, source="firestore")["OLD-VOUCHER"]
+    assert voucher.min_vehicles is None and voucher.max_per_customer is None
+    assert voucher.label_in("fi") == "Old" and voucher.version == 3
 
 
 # ── Validity window, exact edges (both ends inclusive) ─────────────────────────────────────────
@@ -254,7 +352,8 @@ MALFORMED_ENTRIES: list[tuple[Any, str]] = [
     ({"A B": _entry()}, "'A B' must be"),
     ({"X": "ten percent"}, "X: must be an object"),
     ({"X": _entry(type="bogo")}, "X.type: must be one of percentage, fixed, free"),
-    ({"X": {"type": "free", "active": True}}, "X.label: must be a non-empty string"),
+    # No label at all is allowed (the code stands in); a label that is not text is not.
+    ({"X": _entry(label=5)}, "X.label: must be a non-empty string"),
     ({"X": _entry(label="  ")}, "X.label"),
     ({"X": _entry(active="yes")}, "X.active: must be true or false"),
     ({"X": {"type": "free", "label": "L"}}, "X.active"),
