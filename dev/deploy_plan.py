@@ -58,6 +58,42 @@ def env_vars(route: Route, project: str, region: str, environment: str) -> dict[
     }
 
 
+# What Terraform sets on every function (infra/main.tf ``common_env``) and per role
+# (``public_env`` / ``internal_env``); tests/dev/test_gateway_env.py keeps these in step with it.
+TERRAFORM_COMMON_ENV = frozenset(
+    {
+        "CPT_ENVIRONMENT", "CPT_PROJECT_ID", "CPT_REGION", "CPT_API_PREFIX",
+        "CPT_REPORTS_BUCKET", "CPT_SESSIONS_COLLECTION", "CPT_OAUTH_STATES_COLLECTION",
+        "CPT_RATE_LIMITS_COLLECTION", "CPT_TASKS_QUEUE", "CPT_TASKS_LOCATION",
+        "CPT_TASKS_INVOKER_SERVICE_ACCOUNT", "CPT_WUI_URL", "CPT_TESLA_CLIENT_ID",
+        "CPT_TESLA_REDIRECT_URI", "CPT_TESLA_AUTH_URL", "CPT_TESLA_FLEET_URL_TEMPLATE",
+        "CPT_STRIPE_PUBLISHABLE_KEY", "CPT_PAYPAL_CLIENT_ID", "CPT_PAYPAL_API_BASE",
+        "CPT_PAYPAL_WEBHOOK_ID", "CPT_PAYMENT_LEDGER_COLLECTION",
+        "CPT_BOOKKEEPING_RETENTION_DAYS", "CPT_REPORTS_RETENTION_DAYS",
+    }
+)  # fmt: skip
+TERRAFORM_PUBLIC_ENV = frozenset({"CPT_WORKER_URL", "CPT_TRUSTED_PROXY_HOPS"})
+TERRAFORM_INTERNAL_ENV = frozenset({"CPT_WORKER_URL", "CPT_TRUSTED_PROXY_HOPS"})
+
+
+def function_env_names(route: Route) -> frozenset[str]:
+    """Every variable the function of ``route`` has in the cloud: Terraform's, the ones these
+    commands update, and its secrets. The local gateway gives a function only these (and what no
+    function is given: emulator addresses, seed data), so a missing one fails locally too."""
+    role = TERRAFORM_PUBLIC_ENV if route.public else TERRAFORM_INTERNAL_ENV
+    planned = env_vars(route, "project", "region", "dev")
+    secrets = {f"CPT_{name.upper()}" for name in route.secrets}
+    return TERRAFORM_COMMON_ENV | role | frozenset(planned) | frozenset(secrets)
+
+
+def deployed_env_names() -> frozenset[str]:
+    """The variables the deploy sets on at least one function (secrets of any route included)."""
+    names: frozenset[str] = frozenset()
+    for route in ROUTES:
+        names |= function_env_names(route)
+    return names
+
+
 def deploy_command(route: Route, project: str, region: str, environment: str) -> list[str]:
     runtime_account = API_ACCOUNT if route.public else WORKER_ACCOUNT
     deployer = account_email(DEPLOYER_ACCOUNT, project)

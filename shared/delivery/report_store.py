@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from shared.platform.clients import firestore_client, storage_client
 from shared.platform.settings import Settings
@@ -184,6 +184,30 @@ class HistoryArtifact(_Record):
         )
 
 
+# ``delivery.json`` is kept with the bookkeeping (six years: it is dispute evidence), far longer
+# than the reports' personal data (90 days). It holds no personal data but the masked VIN: what a
+# Tesla call recorded is kept only under these names, its VIN masked; no token, owner, name or
+# place (tests/payments/test_delivery_record.py).
+DELIVERY_CALL_FIELDS = (
+    "endpoint", "method", "vin", "status", "statuses", "attempts", "category",
+    "billed_attempts", "cost_micro_usd",
+)  # fmt: skip
+DELIVERY_HISTORY_FIELDS = ("state", "reason", "tesla_calls")
+
+
+def bookkeeping_calls(calls: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Tesla calls as ``delivery.json`` keeps them: the listed fields, the VIN masked."""
+    from shared.cars.vehicles import mask_vin
+
+    kept = []
+    for call in calls:
+        entry = {name: call[name] for name in DELIVERY_CALL_FIELDS if name in call}
+        if entry.get("vin"):
+            entry["vin"] = mask_vin(str(entry["vin"]))
+        kept.append(entry)
+    return kept
+
+
 class DeliveredCar(_Record):
     vehicle_id: int
     vin: str  # masked
@@ -195,14 +219,35 @@ class DeliveredCar(_Record):
     next_attempt_at: datetime | None = None  # an offline car still to be tried again
     earlier_reports: int = 0  # reports it had before the current one
 
+    @field_validator("vin")
+    @classmethod
+    def _masked(cls, vin: str) -> str:
+        from shared.cars.vehicles import mask_vin
+
+        return vin if vin.endswith("****") else mask_vin(vin)
+
+    @field_validator("tesla_calls")
+    @classmethod
+    def _calls_for_bookkeeping(cls, calls: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return bookkeeping_calls(calls)
+
 
 class DeliveryRecord(_Record):
-    """``{order_id}/delivery.json``: what was delivered per car, and the Tesla calls it cost."""
+    """``{order_id}/delivery.json``: what was delivered per car, and the Tesla calls it cost.
+    Kept for the bookkeeping retention (dispute evidence): no personal data but masked VINs."""
 
     order_id: str
     completed_at: str  # ISO 8601
     cars: list[DeliveredCar]
-    order_tesla_calls: dict[str, Any]  # the charging-history document as stored
+    order_tesla_calls: dict[str, Any]  # the charging-history fetch: state, reason, calls
+
+    @field_validator("order_tesla_calls")
+    @classmethod
+    def _history_for_bookkeeping(cls, history: dict[str, Any]) -> dict[str, Any]:
+        kept = {name: history[name] for name in DELIVERY_HISTORY_FIELDS if name in history}
+        if "tesla_calls" in kept:
+            kept["tesla_calls"] = bookkeeping_calls(kept["tesla_calls"])
+        return kept
 
 
 def session_reference(settings: Settings, session_key: str) -> DocumentReference:

@@ -7,6 +7,7 @@ from and to integer cents exactly, never through floats.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -53,6 +54,12 @@ class PayPalCapture:
     custom_id: str | None
     invoice_id: str | None
     order_id: str | None
+
+
+@dataclass(frozen=True)
+class PayPalRefund:
+    id: str
+    status: str  # COMPLETED | PENDING | FAILED | CANCELLED
 
 
 class CaptureDeclined(Exception):
@@ -215,6 +222,71 @@ def capture_from_resource(resource: dict[str, Any]) -> PayPalCapture:
         invoice_id=resource.get("invoice_id"),
         order_id=related.get("order_id"),
     )
+
+
+def get_capture(settings: Settings, capture_id: str) -> PayPalCapture | None:
+    """The capture as PayPal holds it now (None if PayPal knows no such capture)."""
+    if not _PAYPAL_ID.fullmatch(capture_id):
+        return None
+    response = _call(settings, "GET", f"/v2/payments/captures/{capture_id}")
+    if response.status_code == 404:
+        return None
+    if response.status_code != 200:
+        raise UpstreamUnavailable(
+            "PayPal could not read the capture.", provider_status=response.status_code
+        )
+    return capture_from_resource(response.json())
+
+
+def refund_capture(settings: Settings, capture_id: str, *, request_id: str) -> PayPalRefund:
+    """Refund what is left of a capture (an empty body: the full remaining amount). The same
+    ``request_id`` again answers the same refund; a capture refunded already answers
+    ``already_refunded`` instead of an error."""
+    response = _call(
+        settings,
+        "POST",
+        f"/v2/payments/captures/{capture_id}/refund",
+        json={},
+        request_id=request_id,
+    )
+    if response.status_code == 422 and _first_issue(response) == "CAPTURE_FULLY_REFUNDED":
+        return PayPalRefund(id="already_refunded", status="COMPLETED")
+    if response.status_code not in (200, 201):
+        raise UpstreamUnavailable(
+            "PayPal refused the refund.", provider_status=response.status_code
+        )
+    body = response.json()
+    return PayPalRefund(id=str(body["id"]), status=str(body.get("status")))
+
+
+# PayPal's ids (orders, captures, refunds) are upper-case letters and digits.
+_PAYPAL_ID = re.compile(r"[A-Za-z0-9]{1,64}")
+_CAPTURE_LINK = re.compile(r"/v2/payments/captures/([A-Za-z0-9]{1,64})$")
+
+
+def capture_id_of(resource: dict[str, Any]) -> str | None:
+    """The capture a refund (its ``up`` link) or a dispute (``seller_transaction_id``) is about."""
+    for link in resource.get("links") or []:
+        if isinstance(link, dict) and link.get("rel") == "up":
+            found = _CAPTURE_LINK.search(str(link.get("href", "")))
+            if found:
+                return found.group(1)
+    disputed = resource.get("disputed_transactions")
+    if isinstance(disputed, list) and disputed and isinstance(disputed[0], dict):
+        seller_id = disputed[0].get("seller_transaction_id")
+        if isinstance(seller_id, str) and _PAYPAL_ID.fullmatch(seller_id):
+            return seller_id
+    return None
+
+
+def amount_of(money: object) -> tuple[int, str] | None:
+    """PayPal's ``{"currency_code", "value"}`` as (cents, currency), or None."""
+    if not isinstance(money, dict) or "value" not in money:
+        return None
+    try:
+        return value_to_cents(str(money["value"])), str(money.get("currency_code", ""))
+    except ArithmeticError:
+        return None
 
 
 def verify_webhook(settings: Settings, headers: dict[str, str], event: dict[str, Any]) -> bool:

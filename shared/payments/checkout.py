@@ -30,6 +30,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from functools import partial
 
+from shared.gateways import failures
 from shared.gateways.facade import cancel_intent
 from shared.orders import order_state, sessions
 from shared.orders.order_state import SessionStatus
@@ -167,6 +168,8 @@ def decide(
     voucher_code = record.voucher_code or ""
     quote_key = f"{record.selection_version}:{record.total_cents}:{record.currency}:{voucher_code}"
     current = session.payment
+    if current is not None and current.last_failure_reason in failures.ENDED_INTENT_FAILURES:
+        current = None  # cancelled or denied at the provider: a new intent, nothing to cancel
     if current is not None and current.quote_key == quote_key and current.method == method:
         if current.state == PaymentState.PENDING and current.intent_id:
             return session, Decision(Action.REUSE, current)

@@ -14,7 +14,8 @@ Policy for a payment that does not fit the order (documented in docs/payments.md
   (support decides — it points at a bug or tampering);
 - ``superseded`` (paid for a selection that changed after create-intent), ``duplicate``
   (a second successful payment for an order already paid) and ``voucher_limit_reached`` (the
-  voucher's last redemption went to another order first): recorded and refunded in full.
+  voucher's last redemption went to another order first): recorded and refunded in full, at
+  once, with Stripe and with PayPal alike.
 """
 
 from __future__ import annotations
@@ -40,7 +41,8 @@ from shared.orders.records import (
 )
 from shared.payments import ledger
 from shared.platform.settings import Settings
-from shared.pricing.redemptions import Counter, read_counter, redemption_reference
+from shared.platform.signals import Signal, signal
+from shared.pricing.redemptions import Counter, Redemption, read_counter, redemption_writes
 
 logger = logging.getLogger(__name__)
 
@@ -112,11 +114,51 @@ def settle(
         result.value,
         extra={"fields": {"order_id": stored.session.order_id, "provider": payment.provider}},
     )
+    _signal_settled(stored.session, payment, result)
     if result in (Outcome.PAID, Outcome.ALREADY_PAID):
         stored = after_paid(settings, stored)
     elif result in REFUNDED_OUTCOMES:
         stored = _refund(settings, stored, payment)
+        if payment.amount_cents > 0:
+            automatic = any(
+                issue.payment_id == payment.payment_id
+                and issue.refund_state == RefundState.REFUNDED
+                for issue in stored.session.payment_issues
+            )
+            signal(
+                Signal.REFUND,
+                order_id=stored.session.order_id,
+                provider=payment.provider,
+                amount_cents=payment.amount_cents,
+                currency=payment.currency,
+                reason=result.value,
+                outcome="refunded" if automatic else "awaiting_support",
+            )
     return Settled(result, stored.session)
+
+
+def _signal_settled(session: sessions.OrderSession, payment: Settlement, result: Outcome) -> None:
+    """``order_paid`` once per order (the delivery that paid it), ``payment_issue`` otherwise."""
+    if result == Outcome.PAID:
+        signal(
+            Signal.ORDER_PAID,
+            order_id=session.order_id,
+            provider=payment.provider,
+            method=session.payment.method if session.payment else payment.method,
+            amount_cents=payment.amount_cents,
+            currency=payment.currency,
+            package=session.selected_package.value if session.selected_package else None,
+            vehicle_count=len(session.selected_vehicle_ids),
+        )
+    elif result != Outcome.ALREADY_PAID:
+        signal(
+            Signal.PAYMENT_ISSUE,
+            order_id=session.order_id,
+            provider=payment.provider,
+            kind=result.value,
+            amount_cents=payment.amount_cents,
+            currency=payment.currency,
+        )
 
 
 def _limited_counter(settings: Settings, session: sessions.OrderSession) -> Counter | None:
@@ -124,7 +166,7 @@ def _limited_counter(settings: Settings, session: sessions.OrderSession) -> Coun
     code = session.quote.voucher_code if session.quote else None
     if not code or session.status != SessionStatus.VEHICLES_SELECTED:
         return None
-    return read_counter(settings, code)
+    return read_counter(settings, code, session.customer_key)
 
 
 def _decide(
@@ -189,21 +231,20 @@ def _decide(
 def _redemption_counted(
     settings: Settings, session: sessions.OrderSession, outcome: Outcome, counter: Counter | None
 ) -> list[sessions.AlsoWrite]:
-    """The voucher's redemption, counted in the commit that marks the order paid. A limited
-    voucher's count is written only if unchanged since ``_decide`` checked it against the limit:
-    no two buyers share a last use."""
-    code = session.quote.voucher_code if session.quote else None
-    if outcome != Outcome.PAID or not code:
+    """The voucher's redemption (and its discount), counted in the commit that marks the order
+    paid. A limited count (the code's, or this customer's) is written only if unchanged since
+    ``_decide`` checked it against the limit: no two buyers share a last use."""
+    quote = session.quote
+    if outcome != Outcome.PAID or quote is None or not quote.voucher_code:
         return []
-    reference = redemption_reference(settings, code)
-    if counter is not None and counter.limit is not None:
-        fields = {"count": counter.count + 1}
-        if counter.update_time is None:
-            return [sessions.AlsoWrite(reference, fields, create=True)]
-        return [sessions.AlsoWrite(reference, fields, last_update_time=counter.update_time)]
-    from google.cloud import firestore
-
-    return [sessions.AlsoWrite(reference, {"count": firestore.Increment(1)})]
+    redemption = Redemption(
+        code=quote.voucher_code,
+        order_id=session.order_id,
+        discount_cents=quote.discount_cents,
+        currency=quote.currency,
+        customer_key=session.customer_key,
+    )
+    return redemption_writes(settings, redemption, counter)
 
 
 def _with_issue(
@@ -233,15 +274,33 @@ def _with_issue(
     return session.model_copy(update={"payment_issues": [*session.payment_issues, issue]})
 
 
-def _refund(settings: Settings, stored: sessions.Stored, payment: Settlement) -> sessions.Stored:
-    """Refund a payment the order cannot use. Stripe automatically; PayPal via support."""
-    if payment.provider != "stripe" or payment.intent_id is None:
-        return stored
-    from shared.gateways import stripe_gateway
+def refund_payment(
+    settings: Settings, provider: str, payment_id: str, intent_id: str | None
+) -> str | None:
+    """Refund a payment in full, idempotently (a retry refunds nothing twice). Returns the
+    provider's refund id, or None when nothing was refunded: a voucher moved no money, or PayPal
+    did not take the refund (FAILED/CANCELLED: it stays pending for support)."""
+    if provider == "stripe" and intent_id:
+        from shared.gateways import stripe_gateway
 
-    refund_id = stripe_gateway.refund_intent(
-        settings, payment.intent_id, idempotency_key=f"refund:{payment.intent_id}"
-    )
+        return stripe_gateway.refund_intent(
+            settings, intent_id, idempotency_key=f"refund:{intent_id}"
+        )
+    if provider == "paypal":
+        from shared.gateways import paypal_gateway
+
+        refund = paypal_gateway.refund_capture(
+            settings, payment_id, request_id=f"refund:{payment_id}"
+        )
+        return refund.id if refund.status in ("COMPLETED", "PENDING") else None
+    return None
+
+
+def _refund(settings: Settings, stored: sessions.Stored, payment: Settlement) -> sessions.Stored:
+    """Refund a payment the order cannot use, in full and at once (Stripe and PayPal)."""
+    refund_id = refund_payment(settings, payment.provider, payment.payment_id, payment.intent_id)
+    if refund_id is None:
+        return stored
 
     def mark_refunded(current: sessions.OrderSession) -> tuple[sessions.OrderSession, None]:
         issues = [

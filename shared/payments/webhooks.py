@@ -14,9 +14,11 @@ import hashlib
 import json
 import logging
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from shared.gateways import failures
 from shared.orders import sessions
 from shared.orders.order_state import SessionStatus
 from shared.orders.records import PaymentState
@@ -24,6 +26,7 @@ from shared.payments import ledger, settlement
 from shared.platform import errors
 from shared.platform.clients import firestore_client
 from shared.platform.settings import Settings
+from shared.platform.signals import Signal, signal
 
 if TYPE_CHECKING:
     from shared.gateways.paypal_gateway import PayPalCapture
@@ -42,6 +45,18 @@ class InvalidSignature(errors.ApiError):
         super().__init__("The webhook signature could not be verified.")
 
 
+@dataclass(frozen=True)
+class Handled:
+    """What processing one provider event did, and the ids an accountant ties it to an order
+    with (kept on its ``payment_events`` row; never a session id)."""
+
+    outcome: str
+    order_id: str | None = None  # our opaque order id (ord_…), when the payment names one
+    intent_id: str | None = None  # Stripe PaymentIntent / PayPal order id
+    payment_id: str | None = None  # the money movement: PaymentIntent / PayPal capture id
+    object_id: str | None = None  # the event's own object: charge, refund or dispute id
+
+
 # ── Stripe ─────────────────────────────────────────────────────────────────────────────────────
 
 
@@ -52,39 +67,45 @@ def handle_stripe_event(settings: Settings, payload: bytes, signature: str | Non
     try:
         event = stripe_gateway.construct_event(settings, payload, signature)
     except ValueError:
+        signal_webhook("stripe", "invalid_signature", refused="refused_signature")
         raise InvalidSignature from None
     event_id, event_type = str(event["id"]), str(event["type"])
     if _already_processed("stripe", event_id):
+        signal_webhook("stripe", "duplicate", refused="duplicate")
         return "duplicate"
     resource = dict(event["data"]["object"] or {})
     intent_id = str(resource.get("id", ""))
     if event_type == "payment_intent.succeeded":
-        outcome = _settle_stripe_intent(settings, intent_id)
-    elif event_type == "payment_intent.payment_failed":
-        outcome = _record_stripe_failure(settings, intent_id)
+        handled = _settle_stripe_intent(settings, intent_id)
+    elif event_type in STRIPE_FAILURES:
+        handled = _record_stripe_failure(settings, intent_id, event_type)
         _record_on_ledger(settings, event_id, event_type, resource)
     elif event_type in STRIPE_LEDGER_EVENTS:
-        outcome = _record_on_ledger(settings, event_id, event_type, resource)
+        handled = _record_on_ledger(settings, event_id, event_type, resource)
     else:
-        outcome = "ignored"
-    _mark_processed("stripe", event_id, event_type, outcome)
-    return outcome
+        handled = Handled("ignored")
+    _mark_processed("stripe", event_id, event_type, handled)
+    signal_webhook("stripe", handled.outcome)
+    return handled.outcome
 
 
-def _settle_stripe_intent(settings: Settings, intent_id: str) -> str:
+def _settle_stripe_intent(settings: Settings, intent_id: str) -> Handled:
     from shared.gateways import stripe_gateway
 
     intent = stripe_gateway.retrieve_intent(settings, intent_id)  # the truth, not the event
+    ids = {"order_id": _order_ref(intent.metadata.get("order_id")), "intent_id": intent.id}
     if intent.status != "succeeded":
-        return f"not_succeeded:{intent.status}"
+        return Handled(f"not_succeeded:{intent.status}", **ids)
+    ids["payment_id"] = intent.id
     read = _order(settings, intent.metadata.get("order_id"))
     if read is None:
-        return _without_session(
+        outcome = _without_session(
             settings, "stripe", intent.id, intent.id, intent.metadata.get("order_id"),
             intent.amount_received, intent.currency,
         )  # fmt: skip
+        return Handled(outcome, **ids)
     version = intent.metadata.get("selection_version", "")
-    return settlement.settle(
+    settled = settlement.settle(
         settings,
         read.session.session_key,
         settlement.Settlement(
@@ -97,37 +118,58 @@ def _settle_stripe_intent(settings: Settings, intent_id: str) -> str:
             selection_version=int(version) if version.isdigit() else None,
         ),
         read=read,
-    ).outcome.value
+    )
+    return Handled(settled.outcome.value, **ids)
 
 
-def _record_stripe_failure(settings: Settings, intent_id: str) -> str:
+# A failed attempt (the buyer may retry on the same intent) or an intent that ended unpaid.
+STRIPE_FAILURES = {
+    "payment_intent.payment_failed": "payment_failed_recorded",
+    "payment_intent.canceled": "payment_canceled_recorded",
+}
+
+
+def _record_stripe_failure(settings: Settings, intent_id: str, event_type: str) -> Handled:
     from shared.gateways import stripe_gateway
 
     intent = stripe_gateway.retrieve_intent(settings, intent_id)
-    read = _order(settings, intent.metadata.get("order_id"))
+    order_id = intent.metadata.get("order_id")
+    ids = {"order_id": _order_ref(order_id), "intent_id": intent.id}
+    read = _order(settings, order_id)
     if read is None:
-        return _orphan("stripe", intent.id, intent.metadata.get("order_id"))
+        return Handled("unknown_order", **ids)  # no money moved: nothing for support
+    if event_type == "payment_intent.canceled":
+        reason: str | None = failures.INTENT_CANCELED
+    else:
+        reason = intent.last_error or failures.GENERIC_DECLINE
+    note_failure(settings, read, intent.id, reason)
+    return Handled(STRIPE_FAILURES[event_type], **ids)
+
+
+def note_failure(
+    settings: Settings, read: sessions.Stored, intent_id: str, reason: str | None
+) -> None:
+    """Why the pending payment of ``intent_id`` failed, on the session (the WUI reads it) and the
+    ledger. Nothing is noted for an old intent or a payment already made."""
     now = datetime.now(UTC)
 
-    def note_failure(session: sessions.OrderSession) -> tuple[sessions.OrderSession, None]:
+    def noted(session: sessions.OrderSession) -> tuple[sessions.OrderSession, None]:
         payment = session.payment
         if (
             payment is None
-            or payment.intent_id != intent.id
+            or payment.intent_id != intent_id
             or payment.state != PaymentState.PENDING
         ):
-            return session, None  # an old intent, or already paid: nothing to note
-        # The intent stays usable: the buyer may retry with another card on the same intent.
-        noted = payment.model_copy(
-            update={"last_failure_at": now, "last_failure_reason": intent.last_error}
-        )
-        return session.model_copy(update={"payment": noted}), None
+            return session, None
+        # A declined attempt leaves the intent usable (the buyer may retry with another card);
+        # an ended one (failures.ENDED_INTENT_FAILURES) is replaced at the next create-intent.
+        changed = payment.model_copy(update={"last_failure_at": now, "last_failure_reason": reason})
+        return session.model_copy(update={"payment": changed}), None
 
-    run, also = ledger.mirroring(settings, note_failure)
+    run, also = ledger.mirroring(settings, noted)
     sessions.update(
         settings, read.session.session_key, run, read=read, allow_expired=True, also=also
     )
-    return "payment_failed_recorded"
 
 
 # Money movements after payment: appended to the order's ledger record (refunds, disputes).
@@ -142,17 +184,23 @@ STRIPE_LEDGER_EVENTS = {
 
 def _record_on_ledger(
     settings: Settings, event_id: str, event_type: str, resource: dict[str, object]
-) -> str:
+) -> Handled:
     """The event on the ledger of the order its PaymentIntent names (re-read from Stripe)."""
     from shared.gateways import stripe_gateway
 
     intent_id = resource.get("payment_intent") or resource.get("id")
     if not isinstance(intent_id, str) or not intent_id.startswith("pi_"):
-        return "ignored"
+        return Handled("ignored")
     intent = stripe_gateway.retrieve_intent(settings, intent_id)
+    ids = {
+        "order_id": _order_ref(intent.metadata.get("order_id")),
+        "intent_id": intent_id,
+        "payment_id": intent_id,
+        "object_id": str(resource.get("id", ""))[:255] or None,
+    }
     order_id = _known_order(settings, intent.metadata.get("order_id"))
     if order_id is None:
-        return "unknown_order"
+        return Handled("unknown_order", **ids)
     entry = {
         "provider": "stripe",
         "event_id": event_id[:255],
@@ -167,7 +215,9 @@ def _record_on_ledger(
     if field == "disputes":
         entry["evidence"] = evidence(settings, order_id)
     ledger.append(settings, order_id, field, entry)
-    return f"recorded:{field}"
+    amount = entry["amount_cents"]
+    signal_money_event("stripe", order_id, event_type, amount if isinstance(amount, int) else None)
+    return Handled(f"recorded:{field}", **ids)
 
 
 def evidence(settings: Settings, order_id: str) -> list[str]:
@@ -210,6 +260,7 @@ def capture_paypal(settings: Settings, session_id: str) -> tuple[str, str]:
         )
     except paypal_gateway.CaptureDeclined as declined:
         logger.info("paypal capture declined: %s", declined)
+        note_failure(settings, read, payment.intent_id, failures.PAYPAL_INSTRUMENT_DECLINED)
         raise errors.Conflict(
             "PayPal declined the payment. Please approve again or choose another method.",
             session.status.value,
@@ -229,22 +280,35 @@ def handle_paypal_event(settings: Settings, headers: dict[str, str], payload: by
     try:
         event = json.loads(payload)
     except ValueError:
+        signal_webhook("paypal", "invalid_signature", refused="refused_signature")
         raise InvalidSignature from None
     if not isinstance(event, dict) or not paypal_gateway.verify_webhook(settings, headers, event):
+        signal_webhook("paypal", "invalid_signature", refused="refused_signature")
         raise InvalidSignature
     event_id, event_type = str(event.get("id")), str(event.get("event_type"))
     if _already_processed("paypal", event_id):
+        signal_webhook("paypal", "duplicate", refused="duplicate")
         return "duplicate"
-    if event_type == "PAYMENT.CAPTURE.COMPLETED":
+    if event_type in PAYPAL_CAPTURE_EVENTS:
         capture = paypal_gateway.capture_from_resource(event.get("resource") or {})
         settled = _settle_paypal_capture(settings, capture)
-        outcome = settled if isinstance(settled, str) else settled.outcome.value
+        handled = Handled(
+            settled if isinstance(settled, str) else settled.outcome.value,
+            order_id=_order_ref(capture.custom_id),
+            intent_id=capture.order_id,
+            payment_id=capture.id,
+        )
     elif event_type in PAYPAL_LEDGER_EVENTS:
-        outcome = _record_paypal_on_ledger(settings, event_id, event_type, event)
+        handled = _record_paypal_on_ledger(settings, event_id, event_type, event)
     else:
-        outcome = "ignored"
-    _mark_processed("paypal", event_id, event_type, outcome)
-    return outcome
+        handled = Handled("ignored")
+    _mark_processed("paypal", event_id, event_type, handled)
+    signal_webhook("paypal", handled.outcome)
+    return handled.outcome
+
+
+# A capture completed (pays the order) or denied (noted as the payment's failure).
+PAYPAL_CAPTURE_EVENTS = frozenset({"PAYMENT.CAPTURE.COMPLETED", "PAYMENT.CAPTURE.DENIED"})
 
 
 PAYPAL_LEDGER_EVENTS = {
@@ -257,30 +321,55 @@ PAYPAL_LEDGER_EVENTS = {
 
 def _record_paypal_on_ledger(
     settings: Settings, event_id: str, event_type: str, event: dict[str, object]
-) -> str:
-    """A verified refund, reversal or dispute on the ledger of the order it names."""
+) -> Handled:
+    """A verified refund, reversal or dispute on the ledger of the order its capture paid. The
+    capture is re-read from PayPal: a refund's resource names its capture only by link, a
+    dispute's by ``seller_transaction_id``; the capture's ``custom_id`` is our order id."""
+    from shared.gateways import paypal_gateway
+
     resource = event.get("resource")
     resource = resource if isinstance(resource, dict) else {}
-    disputed = resource.get("disputed_transactions") or [{}]
-    first = disputed[0] if isinstance(disputed, list) and isinstance(disputed[0], dict) else {}
-    order_id = _known_order(settings, resource.get("custom_id") or first.get("custom"))
+    capture_id = paypal_gateway.capture_id_of(resource)
+    capture = paypal_gateway.get_capture(settings, capture_id) if capture_id else None
+    if capture is None:
+        return Handled("ignored")
+    object_id = str(resource.get("id") or resource.get("dispute_id") or "")[:255]
+    ids = {
+        "order_id": _order_ref(capture.custom_id),
+        "intent_id": capture.order_id,
+        "payment_id": capture.id,
+        "object_id": object_id or None,
+    }
+    order_id = _known_order(settings, capture.custom_id)
     if order_id is None:
-        return "unknown_order"
-    amount = resource.get("amount") or resource.get("dispute_amount") or {}
+        return Handled("unknown_order", **ids)
+    amount = paypal_gateway.amount_of(resource.get("amount") or resource.get("dispute_amount"))
+    outcome = resource.get("dispute_outcome")
     entry: dict[str, object] = {
         "provider": "paypal",
         "event_id": event_id[:255],
         "type": event_type,
-        "object_id": str(resource.get("id") or resource.get("dispute_id") or "")[:255],
-        "amount": amount if isinstance(amount, dict) else {},
-        "status": resource.get("status"),
-        "reason": resource.get("reason"),
+        "object_id": object_id,
+        "payment_id": capture.id,
+        "intent_id": capture.order_id,
+        "amount_cents": amount[0] if amount else None,
+        "currency": amount[1] if amount else None,
+        "status": _short(resource.get("status")),
+        "reason": _short(resource.get("reason")),
+        "outcome": _short(outcome.get("outcome_code")) if isinstance(outcome, dict) else None,
     }
     field = PAYPAL_LEDGER_EVENTS[event_type]
     if field == "disputes":
         entry["evidence"] = evidence(settings, order_id)
+        entry["stage"] = _short(resource.get("dispute_life_cycle_stage"))
     ledger.append(settings, order_id, field, entry)
-    return f"recorded:{field}"
+    signal_money_event("paypal", order_id, event_type, amount[0] if amount else None)
+    return Handled(f"recorded:{field}", **ids)
+
+
+def _short(value: object) -> str | None:
+    """A provider's code as stored: text, bounded."""
+    return value[:100] if isinstance(value, str) else None
 
 
 def _settle_paypal_capture(
@@ -288,6 +377,8 @@ def _settle_paypal_capture(
 ) -> settlement.Settled | str:
     """The settlement, or why there was none (a capture not completed, an unknown order)."""
     if capture.status != "COMPLETED":
+        if capture.status == "DECLINED":
+            _note_paypal_denial(settings, capture, read)
         return f"not_completed:{capture.status}"
     read = read or _order(settings, capture.custom_id)
     if read is None:
@@ -309,6 +400,15 @@ def _settle_paypal_capture(
         ),
         read=read,
     )
+
+
+def _note_paypal_denial(
+    settings: Settings, capture: PayPalCapture, read: sessions.Stored | None
+) -> None:
+    """PayPal denied the capture: its order can no longer be paid; the buyer must pay again."""
+    read = read or _order(settings, capture.custom_id)
+    if read is not None and capture.order_id:
+        note_failure(settings, read, capture.order_id, failures.PAYPAL_CAPTURE_DENIED)
 
 
 def _version_of_invoice(invoice_id: str | None) -> int | None:
@@ -342,14 +442,8 @@ def _without_session(
     an issue awaiting action on the ledger record."""
     known = _known_order(settings, order_id)
     if known is None:
-        return _orphan(provider, payment_id, order_id)
-    refund: str = "pending"
-    if provider == "stripe" and intent_id:
-        from shared.gateways import stripe_gateway
-
-        refund = stripe_gateway.refund_intent(
-            settings, intent_id, idempotency_key=f"refund:{intent_id}"
-        )
+        return _orphan(provider, payment_id, order_id, intent_id)
+    refund = settlement.refund_payment(settings, provider, payment_id, intent_id) or "pending"
     ledger.append(
         settings,
         known,
@@ -368,7 +462,23 @@ def _without_session(
         "late payment refunded" if refund != "pending" else "late payment awaits a refund",
         extra={"fields": {"order_id": known, "provider": provider}},
     )
+    signal(
+        Signal.REFUND,
+        order_id=known,
+        provider=provider,
+        amount_cents=amount_cents,
+        currency=currency,
+        reason="session_gone",
+        outcome="refunded" if refund != "pending" else "awaiting_support",
+    )
     return "late_payment_refunded" if refund != "pending" else "late_payment_refund_pending"
+
+
+def _order_ref(order_id: str | None) -> str | None:
+    """An order id from a provider's metadata, if it has our shape (else nothing is kept)."""
+    if not order_id or not order_id.startswith("ord_") or len(order_id) > 64:
+        return None
+    return order_id
 
 
 def _known_order(settings: Settings, order_id: str | None) -> str | None:
@@ -377,7 +487,9 @@ def _known_order(settings: Settings, order_id: str | None) -> str | None:
     return order_id if ledger.find(settings, order_id) is not None else None
 
 
-def _orphan(provider: str, payment_id: str, order_id: str | None) -> str:
+def _orphan(
+    provider: str, payment_id: str, order_id: str | None, intent_id: str | None = None
+) -> str:
     """Money for an order we do not hold (deleted, or not ours): support must act."""
     firestore_client().collection(EVENTS_COLLECTION).document(
         _event_key(provider, f"orphan:{payment_id}")
@@ -385,6 +497,7 @@ def _orphan(provider: str, payment_id: str, order_id: str | None) -> str:
         {
             "provider": provider,
             "payment_id": payment_id,
+            "intent_id": intent_id,
             "order_id": (order_id or "")[:64],
             "kind": "orphan_payment",
             "recorded_at": datetime.now(UTC),
@@ -393,6 +506,47 @@ def _orphan(provider: str, payment_id: str, order_id: str | None) -> str:
     )
     logger.warning("payment for an unknown order", extra={"fields": {"provider": provider}})
     return "unknown_order"
+
+
+# ── Signals (infra/monitoring.tf; docs/operations.md) ──────────────────────────────────────────
+
+DISPUTE_OPENED = frozenset({"charge.dispute.created", "CUSTOMER.DISPUTE.CREATED"})
+DISPUTE_EVENTS = DISPUTE_OPENED | {"charge.dispute.closed", "CUSTOMER.DISPUTE.RESOLVED"}
+
+
+def signal_webhook(provider: str, result: str, *, refused: str | None = None) -> None:
+    """One ``webhook`` signal per delivery. ``outcome``: refused_signature or duplicate (the
+    event was not processed: ``refused``), else amount_mismatch or verified; ``result``: what
+    processing returned (paid, already_paid, recorded:disputes, ignored, …)."""
+    if refused is not None:
+        outcome = refused
+    else:
+        outcome = "amount_mismatch" if result == "amount_mismatch" else "verified"
+    signal(Signal.WEBHOOK, provider=provider, outcome=outcome, result=result)
+
+
+def signal_money_event(
+    provider: str, order_id: str, event_type: str, amount_cents: int | None
+) -> None:
+    """A provider's refund or dispute event, recorded on the order's ledger."""
+    if event_type in DISPUTE_EVENTS:
+        stage = "opened" if event_type in DISPUTE_OPENED else "closed"
+        signal(
+            Signal.DISPUTE,
+            order_id=order_id,
+            provider=provider,
+            stage=stage,
+            amount_cents=amount_cents,
+        )
+    elif event_type in ("charge.refunded", "PAYMENT.CAPTURE.REFUNDED", "PAYMENT.CAPTURE.REVERSED"):
+        signal(
+            Signal.REFUND,
+            order_id=order_id,
+            provider=provider,
+            reason="provider_event",
+            outcome="recorded",
+            amount_cents=amount_cents,
+        )
 
 
 def _event_key(provider: str, event_id: str) -> str:
@@ -409,15 +563,22 @@ def _already_processed(provider: str, event_id: str) -> bool:
     )
 
 
-def _mark_processed(provider: str, event_id: str, event_type: str, outcome: str) -> None:
-    """Recorded only after processing succeeded: a delivery that failed half-way is retried."""
+def _mark_processed(provider: str, event_id: str, event_type: str, handled: Handled) -> None:
+    """Recorded only after processing succeeded: a delivery that failed half-way is retried.
+    The row names the order and the provider's payment ids, so an accountant can tie every
+    event to an order (never the session: its id is a bearer token)."""
+    now = datetime.now(UTC)
     firestore_client().collection(EVENTS_COLLECTION).document(_event_key(provider, event_id)).set(
         {
             "provider": provider,
             "event_id": event_id[:255],
             "type": event_type[:100],
-            "outcome": outcome,
-            "processed_at": datetime.now(UTC),
-            "expires_at": datetime.now(UTC) + EVENT_RETENTION,
+            "outcome": handled.outcome,
+            "order_id": handled.order_id,
+            "intent_id": (handled.intent_id or "")[:255] or None,
+            "payment_id": (handled.payment_id or "")[:255] or None,
+            "object_id": (handled.object_id or "")[:255] or None,
+            "processed_at": now,
+            "expires_at": now + EVENT_RETENTION,
         }
     )

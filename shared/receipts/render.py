@@ -18,11 +18,13 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from babel import Locale
 from babel.dates import format_date, format_time
 from babel.numbers import format_currency, format_percent
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment
 
 from shared.cars.vehicles import mask_vin
+from shared.platform.templating import html_templates
 from shared.pricing.quotes import Quote, QuoteRecordError
 from shared.product.languages import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES, ReportLanguage
 from shared.receipts.document import ReceiptDataError
@@ -87,14 +89,28 @@ class _Formatter:
         return format_percent(percent / 100, locale=self.locale, decimal_quantization=False)
 
     def moment(self, value: datetime) -> str:
-        # Stated in UTC: the manifest does not know the buyer's time zone.
+        """The payment time as the locale writes a date and a 24-hour clock time, joined the
+        locale's way ("12.5.2026 14.03 UTC", "12.05.2026, 14:03 UTC", "12 May 2026, 14:03 UTC").
+        Stated in UTC: the manifest does not know the buyer's time zone."""
         utc = value.astimezone(UTC)
         day = format_date(utc, "medium", locale=self.locale)
-        return f"{day} {format_time(utc, 'HH:mm', locale=self.locale)} UTC"
+        clock = format_time(utc, _clock_pattern(self.locale), locale=self.locale)
+        joined = str(Locale.parse(self.locale).datetime_formats["medium"])
+        return joined.replace("{1}", day).replace("{0}", f"{clock} UTC")
 
     def vehicles(self, count: int | str) -> str:
         key = "vehicle_one" if count == 1 else "vehicle_other"
         return self.t(key, count=str(count))
+
+
+def _clock_pattern(locale: str) -> str:
+    """The locale's short time pattern (its separator and leading zero: "H.mm", "HH.mm",
+    "H:mm", "HH:mm"), always on a 24-hour clock: a receipt is a bookkeeping record, and a
+    12-hour locale's "2:03 PM" gets its 24-hour form ("14:03")."""
+    pattern = str(Locale.parse(locale).time_formats["short"].pattern)
+    if "h" in pattern or "K" in pattern:
+        return "HH:mm"
+    return pattern
 
 
 # ------------------------------------------------------------------------------------------------
@@ -274,13 +290,7 @@ def _required_text(manifest: Mapping[str, Any], key: str) -> str:
 
 @cache
 def _environment() -> Environment:
-    return Environment(
-        loader=FileSystemLoader(str(_HERE / "templates")),
-        autoescape=select_autoescape(["html", "j2"]),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    return html_templates(_HERE / "templates")
 
 
 def _render_html(receipt: _Receipt) -> str:

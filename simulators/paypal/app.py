@@ -8,11 +8,13 @@ from .admin import create_admin_blueprint
 from .auth import create_auth_blueprint
 from .checkout import create_checkout_blueprint
 from .config import PayPalSimulatorConfig
+from .disputes import create_disputes_blueprint, create_money_admin_blueprint
 from .errors import PayPalError
 from .events import DeliveryWorker
 from .notifications import create_notifications_blueprint
 from .orders import create_orders_blueprint
 from .pipeline import Pipeline
+from .refunds import create_refunds_blueprint
 from .responses import error_response, json_response
 from .state import SimulatorState
 
@@ -27,7 +29,10 @@ def create_app(config: PayPalSimulatorConfig | None = None) -> Flask:
     app.register_blueprint(create_orders_blueprint(state, pipeline))
     app.register_blueprint(create_checkout_blueprint(state, pipeline))
     app.register_blueprint(create_notifications_blueprint(state, pipeline))
+    app.register_blueprint(create_refunds_blueprint(state, pipeline))
+    app.register_blueprint(create_disputes_blueprint(state, pipeline))
     app.register_blueprint(create_admin_blueprint(state, pipeline))
+    app.register_blueprint(create_money_admin_blueprint(state, pipeline))
 
     @app.before_request
     def before() -> None:

@@ -96,6 +96,17 @@ ISSUE_DESCRIPTIONS: dict[str, str] = {
     "PAYPAL_REQUEST_ID_PREVIOUSLY_USED": (
         "The PayPal-Request-Id has already been used for another request."
     ),
+    # Refunds (Payments v2, captures.refund 422 issues).
+    "CAPTURE_FULLY_REFUNDED": "The capture has already been fully refunded",
+    "REFUND_AMOUNT_EXCEEDED": (
+        "The refund amount must be less than or equal to the capture amount that has not yet "
+        "been refunded."
+    ),
+    "REFUND_CAPTURE_CURRENCY_MISMATCH": "Refund must be in the same currency as the capture",
+    "REFUND_NOT_ALLOWED": "Capture cannot be refunded.",
+    "REFUND_TIME_LIMIT_EXCEEDED": (
+        "You are over the time limit to perform a refund on this capture"
+    ),
     "UNSUPPORTED_PATCH_OPERATION": "Patch is not supported by this simulator.",
 }
 

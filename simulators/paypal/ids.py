@@ -1,4 +1,5 @@
-"""Identifiers in PayPal's formats: 17-character order and capture ids, 13-character debug ids."""
+"""Identifiers in PayPal's formats: 17-character order, capture and refund ids, dispute case ids,
+13-character debug ids."""
 
 from __future__ import annotations
 
@@ -21,6 +22,16 @@ def order_id() -> str:
 def capture_id() -> str:
     """Like ``3C679366HH908993F``."""
     return _random_upper_alnum(17)
+
+
+def refund_id() -> str:
+    """Like ``1JU08902781691411``."""
+    return _random_upper_alnum(17)
+
+
+def dispute_id() -> str:
+    """Like ``PP-D-27803`` (PayPal's current case ids; older ones read ``PP-000-042-663-135``)."""
+    return "PP-D-" + "".join(secrets.choice(string.digits) for _ in range(5))
 
 
 def debug_id() -> str:

@@ -83,7 +83,7 @@ def capture_json(
         }
     capture_url = f"{root}/v2/payments/captures/{capture.id}"
     links = [link(capture_url, "self")]
-    if capture.status == "COMPLETED":
+    if capture.status in ("COMPLETED", "PARTIALLY_REFUNDED"):
         links.append(link(f"{capture_url}/refund", "refund", "POST"))
     if with_order_link:
         links.append(link(f"{root}/v2/checkout/orders/{capture.order_id}", "up"))

@@ -44,6 +44,41 @@ class Capture:
 
 
 @dataclass
+class Refund:
+    """A refund of a capture (POST /v2/payments/captures/{id}/refund) or a reversal PayPal made
+    (a chargeback: PAYMENT.CAPTURE.REVERSED)."""
+
+    id: str
+    capture_id: str
+    order_id: str
+    status: str  # COMPLETED | PENDING | FAILED | CANCELLED
+    amount: dict[str, str]
+    create_time: float
+    update_time: float
+    invoice_id: str | None = None
+    custom_id: str | None = None
+    note_to_payer: str | None = None
+    status_reason: str | None = None  # status_details.reason (ECHECK for PENDING)
+    reversal: bool = False  # made by PayPal (chargeback), not by the merchant's refund call
+
+
+@dataclass
+class Dispute:
+    """A buyer's case against a capture (PayPal's Disputes API, v1)."""
+
+    id: str
+    capture_id: str
+    order_id: str
+    reason: str
+    status: str  # OPEN | WAITING_FOR_SELLER_RESPONSE | UNDER_REVIEW | RESOLVED
+    stage: str  # dispute_life_cycle_stage: INQUIRY | CHARGEBACK | PRE_ARBITRATION | ARBITRATION
+    amount: dict[str, str]
+    create_time: float
+    update_time: float
+    outcome: str | None = None  # dispute_outcome.outcome_code once RESOLVED
+
+
+@dataclass
 class Order:
     id: str
     intent: str
@@ -67,13 +102,14 @@ class Order:
 class IdempotencyRecord:
     """What a PayPal-Request-Id produced, kept for request_id_retention_seconds."""
 
-    scope: str  # create_order | capture_order
+    scope: str  # create_order | capture_order | refund_capture
     request_id: str
     fingerprint: str  # body (create) or order id (capture)
     order_id: str | None
     created_at: float
     error: dict[str, Any] | None = None  # the earlier error body, replayed as is
     error_status: int | None = None
+    refund_id: str | None = None  # what a refund_capture request made
 
 
 @dataclass
@@ -166,6 +202,10 @@ class SimulatorState:
     tokens: dict[str, AccessToken] = field(default_factory=dict)
     orders: dict[str, Order] = field(default_factory=dict)
     captures: dict[str, Capture] = field(default_factory=dict)
+    refunds: dict[str, Refund] = field(default_factory=dict)
+    disputes: dict[str, Dispute] = field(default_factory=dict)
+    # Statuses the next refunds are given (admin: POST /admin/refund-outcomes), first first.
+    refund_outcomes: list[str] = field(default_factory=list)
     request_ids: dict[tuple[str, str], IdempotencyRecord] = field(default_factory=dict)
     webhooks: dict[str, Webhook] = field(default_factory=dict)
     events: dict[str, WebhookEvent] = field(default_factory=dict)
@@ -190,6 +230,9 @@ class SimulatorState:
             self.tokens.clear()
             self.orders.clear()
             self.captures.clear()
+            self.refunds.clear()
+            self.disputes.clear()
+            self.refund_outcomes.clear()
             self.request_ids.clear()
             self.events.clear()
             self.deliveries.clear()

@@ -179,7 +179,7 @@ def test_receipt_in_every_language(language: str) -> None:
 def test_english_line_item_date_and_seller() -> None:
     text = _text(_rendered("en"))
     assert "Pro Report — 2 vehicles (price tier: 2 vehicles)" in text
-    assert "12 May 2026 14:03 UTC" in text
+    assert "12 May 2026, 14:03 UTC" in text
     assert "Card" in text
     seller = _seller()
     for part in (seller.name, seller.business_id, seller.email, *seller.address_lines):
@@ -189,7 +189,7 @@ def test_english_line_item_date_and_seller() -> None:
 
 def test_finnish_date_and_line_item() -> None:
     text = _text(_rendered("fi"))
-    assert "12.5.2026 14:03 UTC" in text
+    assert "12.5.2026 14.03 UTC" in text  # Finnish clock: a full stop
     assert "Pro-raportti — 2 ajoneuvoa (hintaporras: 2 ajoneuvoa)" in text
     assert "Kortti" in text
 
