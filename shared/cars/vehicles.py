@@ -43,11 +43,22 @@ class VehicleRecord(BaseModel):
     car_type: str | None = None
     in_service: bool = False
 
+    def shown(self) -> dict[str, Any]:
+        """What we show of the car to the order's owner and on documents: id, masked VIN,
+        name, model and year (the car list, the report list, order.json)."""
+        return {
+            "id": self.id,
+            "vin": mask_vin(self.vin),
+            "display_name": self.display_name,
+            "model": model_name(self.vin, self.car_type),
+            "year": model_year(self.vin),
+        }
+
     @classmethod
     def from_tesla(cls, item: dict[str, Any]) -> VehicleRecord | None:
         """The record for one list item, or None when the item lacks a usable id or VIN."""
-        vehicle_id, vin = item.get("id"), item.get("vin")
-        if not isinstance(vehicle_id, int) or not isinstance(vin, str) or len(vin) != 17:
+        vehicle_id, vin = _tesla_id(item), item.get("vin")
+        if vehicle_id is None or not isinstance(vin, str) or len(vin) != 17:
             return None
         state = item.get("state")
         name = item.get("display_name")
@@ -59,6 +70,17 @@ class VehicleRecord(BaseModel):
             car_type=item.get("car_type") if isinstance(item.get("car_type"), str) else None,
             in_service=bool(item.get("in_service")),
         )
+
+
+def _tesla_id(item: dict[str, Any]) -> int | None:
+    """Tesla's ``id`` (an integer, beyond 2^53), else its string twin ``id_s`` (Tessie-style
+    relays send only that)."""
+    for value in (item.get("id"), item.get("id_s")):
+        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+            return value
+        if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 20:
+            return int(value) or None
+    return None
 
 
 def mask_vin(vin: str | None) -> str:

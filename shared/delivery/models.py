@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import Field, PositiveInt
 
+from shared.cars.ids import VehicleId, VehicleIdInput
 from shared.platform.api_models import RequestModel, ResponseModel, SessionId
 from shared.product.languages import ReportLanguage
 
@@ -40,12 +41,15 @@ class VehicleReportPdfRequest(RequestModel):
     """
 
     session_id: SessionId
-    vehicle_id: PositiveInt = Field(description="A car of the order (its id in the report list).")
+    vehicle_id: VehicleIdInput = Field(
+        description="A car of the order: its id in the report list (a string of digits; an "
+        "integer is accepted too)."
+    )
     language: ReportLanguage = Field(description="Language of the PDF; each is rendered once.")
 
 
 class CarReportStatus(ResponseModel):
-    id: int
+    id: VehicleId
     vin: str = Field(description="Masked VIN.")
     display_name: str | None
     model: str | None
@@ -65,9 +69,43 @@ class CarReportStatus(ResponseModel):
     )
 
 
+class PaymentFailure(ResponseModel):
+    """Why the last payment attempt failed, in words a customer may read."""
+
+    code: str = Field(
+        description="card_declined, insufficient_funds, expired_card, incorrect_cvc, "
+        "processing_error, canceled (start the payment again), instrument_declined (PayPal: "
+        "approve again with another funding source), capture_denied (PayPal: pay again), …; "
+        "fraud-related declines read card_declined."
+    )
+    message: str = Field(description="English text safe to show the buyer.")
+    at: datetime
+
+
+class PaymentView(ResponseModel):
+    """The order's payment as the WUI may show it (no provider secrets, no session id)."""
+
+    state: str = Field(description="creating, pending (waiting for the buyer) or paid")
+    provider: str
+    method: str
+    amount_cents: int
+    currency: str
+    last_failure: PaymentFailure | None = Field(
+        default=None,
+        description="Set after a declined, cancelled or denied attempt while the order is "
+        "unpaid; the buyer may pay again (create-intent answers a new intent if needed).",
+    )
+
+
 class ReportsResponse(ResponseModel):
     status: str
     reports: dict[str, dict[str, Any]] = Field(
         description="Built reports by vehicle id (the typed report model, as JSON)."
     )
     vehicles: list[CarReportStatus]
+    payment: PaymentView | None = Field(
+        default=None,
+        description="The order's payment once create-intent ran. Before the order is paid, "
+        "this endpoint answers with the payment only (no reports, no cars) so the WUI can show "
+        "why a payment failed; without a payment it is 409.",
+    )

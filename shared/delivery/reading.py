@@ -11,11 +11,12 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from shared.cars.vehicles import mask_vin, model_name, model_year
 from shared.delivery import report_store
-from shared.delivery.models import CarReportStatus, ReportsResponse
+from shared.delivery.models import CarReportStatus, PaymentFailure, PaymentView, ReportsResponse
 from shared.delivery.report_store import CarStatus
 from shared.orders import order_state, sessions
+from shared.orders.order_state import SessionStatus
+from shared.orders.records import PaymentState
 from shared.platform import errors
 from shared.platform.settings import Settings
 
@@ -35,6 +36,11 @@ def public_api_base(settings: Settings, api_prefix: str) -> str:
 def reports_of(settings: Settings, session_id: str, *, api_prefix: str) -> ReportsResponse:
     session = sessions.load_session(settings, session_id)
     base = public_api_base(settings, api_prefix)
+    if session.status == SessionStatus.VEHICLES_SELECTED and session.payment is not None:
+        # Not paid yet: the payment alone, so the WUI can say why an attempt failed.
+        return ReportsResponse(
+            status=session.status.value, reports={}, vehicles=[], payment=payment_view(session)
+        )
     order_state.apply("read_reports", session.status)
     cars = report_store.car_documents(settings, session.session_key)
     reports: dict[str, dict[str, Any]] = {}
@@ -47,11 +53,7 @@ def reports_of(settings: Settings, session_id: str, *, api_prefix: str) -> Repor
                 reports[str(vehicle.id)] = report
         views.append(
             CarReportStatus(
-                id=vehicle.id,
-                vin=mask_vin(vehicle.vin),
-                display_name=vehicle.display_name,
-                model=model_name(vehicle.vin, vehicle.car_type),
-                year=model_year(vehicle.vin),
+                **vehicle.shown(),
                 status=(car.status if car else CarStatus.PENDING).value,
                 reason=car.reason if car else None,
                 pdf_url=f"{base}/tesla/report/{session_id}/pdf/{vehicle.id}"
@@ -60,7 +62,33 @@ def reports_of(settings: Settings, session_id: str, *, api_prefix: str) -> Repor
                 next_attempt_at=car.next_attempt_at if car else None,
             )
         )
-    return ReportsResponse(status=session.status.value, reports=reports, vehicles=views)
+    return ReportsResponse(
+        status=session.status.value,
+        reports=reports,
+        vehicles=views,
+        payment=payment_view(session),
+    )
+
+
+def payment_view(session: sessions.OrderSession) -> PaymentView | None:
+    """The payment part of the report listing; a failure only while the order is unpaid."""
+    from shared.gateways.failures import for_customer
+
+    payment = session.payment
+    if payment is None:
+        return None
+    failure = None
+    if payment.state != PaymentState.PAID and payment.last_failure_at is not None:
+        shown = for_customer(payment.last_failure_reason)
+        failure = PaymentFailure(code=shown.code, message=shown.message, at=payment.last_failure_at)
+    return PaymentView(
+        state=payment.state.value,
+        provider=payment.provider,
+        method=payment.method,
+        amount_cents=payment.amount_cents,
+        currency=payment.currency,
+        last_failure=failure,
+    )
 
 
 def pdf_of(settings: Settings, session_id: str, vehicle_id: str) -> tuple[bytes, str]:

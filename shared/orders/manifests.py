@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from shared.cars.vehicles import mask_vin, model_name, model_year
 from shared.orders.sessions import OrderSession
 from shared.platform.clients import storage_client
 from shared.platform.settings import Settings
@@ -39,16 +38,7 @@ def build_manifest(session: OrderSession) -> dict[str, Any]:
         "payment_provider": payment.provider if payment else None,
         "package": session.selected_package,
         "vehicle_count": len(session.selected_vehicle_ids),
-        "vehicles": [
-            {
-                "id": vehicle.id,
-                "vin": mask_vin(vehicle.vin),
-                "model": model_name(vehicle.vin, vehicle.car_type),
-                "year": model_year(vehicle.vin),
-                "display_name": vehicle.display_name,
-            }
-            for vehicle in session.selected_vehicles
-        ],
+        "vehicles": [vehicle.shown() for vehicle in session.selected_vehicles],
         "amount_cents": frozen_quote.get("total_cents"),
         "vat_cents": frozen_quote.get("vat_cents"),
         "voucher": frozen_quote.get("voucher"),

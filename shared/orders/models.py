@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, PositiveInt, field_validator
+from pydantic import Field, field_validator
 
+from shared.cars.ids import VehicleId, VehicleIdInput
 from shared.platform.api_models import RequestModel, ResponseModel
 from shared.product.catalog import Package
 
@@ -13,7 +14,7 @@ VehicleState = Literal["online", "asleep", "offline", "unknown"]
 
 
 class VehicleView(ResponseModel):
-    id: int
+    id: VehicleId
     vin: str = Field(description="The VIN with its last four characters masked.")
     display_name: str | None
     model: str | None = Field(description="From the car type when known, else VIN position 4.")
@@ -26,7 +27,12 @@ class VehiclesResponse(ResponseModel):
 
 
 class SelectRequest(RequestModel):
-    vehicle_ids: list[PositiveInt] = Field(min_length=1, max_length=100)
+    vehicle_ids: list[VehicleIdInput] = Field(
+        min_length=1,
+        max_length=100,
+        description="Ids of the session's cars as GET vehicles gave them (strings of digits; "
+        "integers are accepted too).",
+    )
     package: Package
 
     @field_validator("vehicle_ids")

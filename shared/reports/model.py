@@ -145,23 +145,83 @@ class Inconsistency(_Model):
     )
 
 
+HealthVerdict = Literal["better", "typical", "worse", "inconclusive"]
+
+
+class HealthEstimate(_Model):
+    """One of the two independent health estimates (shared/reports/battery_health.py)."""
+
+    kind: Literal["capacity", "range"] = Field(
+        description="capacity: energy remaining ÷ usable level against the usable capacity new; "
+        "range: rated range ÷ usable level against the rated range new (EPA or WLTP)."
+    )
+    measured: Quantity = Field(description="Capacity now (kWh) or rated range at 100 %.")
+    reference: Quantity = Field(description="The same figure when new, in the same unit.")
+    health_pct: float
+    low_pct: float = Field(description="Lower edge of the band (rounding, BMS, reference).")
+    high_pct: float
+    inputs: dict[str, Quantity] = Field(description="The car's values it came from.")
+
+
 class BatteryHealth(_Model):
-    """An estimate of the usable battery capacity from one snapshot; never a certificate."""
+    """Battery health from one snapshot, with its band and method; never a certificate.
+
+    Every report with charge_state has one: when no estimate could be made, ``missing`` says
+    exactly what the car's data lacked (codes in docs/battery-health.md)."""
 
     estimated_usable_capacity_kwh: float | None = Field(
         description="energy_remaining ÷ usable_battery_level × 100."
     )
     reference_capacity_kwh: float | None = Field(
-        description="Usable capacity when new (from vehicle specs; Expert only)."
+        description="Usable capacity when new: the car's specs (Expert), else the pack "
+        "reference table."
     )
     health_pct: float | None = Field(
-        description="Estimated ÷ reference capacity × 100, when both are known."
+        description="Both estimates reconciled (inverse-variance weights), when any is possible."
     )
     full_charge_range: Quantity | None = Field(
         description="Rated range extrapolated to 100 % (battery_range ÷ usable level × 100)."
     )
     sample_count: int = Field(description="Snapshots the estimate rests on (one per report).")
     method: str = Field(description="Short machine code of the method used.")
+    health_low_pct: float | None = Field(default=None, description="Lower edge of the band.")
+    health_high_pct: float | None = Field(default=None, description="Upper edge of the band.")
+    reference_range: Quantity | None = Field(
+        default=None,
+        description="Rated range when new for the car's market: EPA (mi) or WLTP (km).",
+    )
+    reference_origin: Literal["reference_table", "vehicle_specs"] | None = Field(
+        default=None, description="Where the figures when new come from."
+    )
+    reference_label: str | None = Field(
+        default=None, description="The pack the reference table identified, e.g. Long Range AWD."
+    )
+    reference_verified: bool | None = Field(
+        default=None, description="False when the table's row is UNVERIFIED (see docs)."
+    )
+    reference_sources: list[str] = Field(default_factory=list, description="Source URLs.")
+    estimates: list[HealthEstimate] = Field(default_factory=list)
+    estimates_agree: bool | None = Field(
+        default=None, description="Whether the two bands overlap; None with one estimate."
+    )
+    typical_health_pct: float | None = Field(
+        default=None, description="Typical health for the car's age and mileage."
+    )
+    age_years: float | None = Field(
+        default=None, description="Age assumed from the model year (VIN position 10)."
+    )
+    verdict: HealthVerdict | None = Field(
+        default=None,
+        description="better / typical / worse than typical for its age and mileage, or "
+        "inconclusive when the band is too wide; None without a typical figure.",
+    )
+    missing: list[str] = Field(
+        default_factory=list,
+        description="Why an estimate is missing: usable_level, level_too_low, "
+        "energy_remaining, rated_range, model, model_year, trim_badging, reference, "
+        "reference_capacity, reference_range_epa, "
+        "reference_range_wltp, market, inconsistent.",
+    )
 
 
 class BatteryAndCharging(_Model):
@@ -417,6 +477,17 @@ class VehicleSpecs(_Model):
     other: dict[str, str] = Field(description="Further scalar fields, as Tesla named them.")
 
 
+class RejectedValue(_Model):
+    """A raw value Tesla sent that no car can have (an odometer of 1e300 miles): left out of the
+    report, where it reads "not available", and named here with what was possible."""
+
+    field: str = Field(description="Tesla's section and key, e.g. vehicle_state.odometer.")
+    sent: str = Field(description="The value as sent (shortened).")
+    low: float = Field(description="Lowest possible value, in Tesla's unit.")
+    high: float
+    unit: str = Field(description="Tesla's unit of the field (mi, °C, bar, %, kWh, kW, mph).")
+
+
 class VehicleReport(_Model):
     """The report of one car for one order."""
 
@@ -447,6 +518,11 @@ class VehicleReport(_Model):
     release_notes: ReleaseNotes | None
     options: FactoryOptions | None
     specs: VehicleSpecs | None
+    rejected_values: list[RejectedValue] = Field(
+        default_factory=list,
+        description="vehicle_data values outside what any car can show, left out (see "
+        "docs/report-figures.md).",
+    )
 
     def module(self, name: TeslaModule) -> ModuleStatus:
         """The status entry of one module."""

@@ -23,7 +23,7 @@ from typing import Any, Literal, TypeGuard, TypeVar
 from shared.cars.vehicles import mask_vin, model_name, model_year
 from shared.product.catalog import PACKAGE_MODULES, Package, TeslaModule
 
-from . import plausibility
+from . import battery_health, battery_reference, plausibility
 from .localisation import locale_for, resolve_language
 from .model import (
     ALL_MODULES,
@@ -40,6 +40,7 @@ from .model import (
     DriveSnapshot,
     FactoryOption,
     FactoryOptions,
+    HealthEstimate,
     Inconsistency,
     ModuleOutcome,
     ModuleStatus,
@@ -49,6 +50,7 @@ from .model import (
     Quantity,
     RecentAlerts,
     RegionContext,
+    RejectedValue,
     ReleaseNote,
     ReleaseNotes,
     ReportStatus,
@@ -66,7 +68,13 @@ from .model import (
     WarrantyCoverage,
 )
 
-__all__ = ["ModuleResult", "build_report", "mask_vin", "split_charging_history"]
+__all__ = [
+    "ModuleResult",
+    "build_report",
+    "mask_vin",
+    "screen_vehicle_data",
+    "split_charging_history",
+]
 
 KM_PER_MILE = 1.609344
 PSI_PER_BAR = 14.5037738
@@ -164,7 +172,7 @@ def build_report(
     payloads, statuses = _sort_results(bought, modules)
 
     vehicle_data = _read_vehicle_data(payloads, statuses)
-    sections = vehicle_data or {}
+    sections, rejected = screen_vehicle_data(vehicle_data or {})
     charge = _dict(sections.get("charge_state"))
     gui = _dict(sections.get("gui_settings"))
     config = _dict(sections.get("vehicle_config"))
@@ -210,7 +218,17 @@ def build_report(
         identity=_identity(vehicle, vin, sections, options, specs),
         odometer=units.distance_from_miles(odometer_miles, digits=0),
         battery=_battery(
-            charge, units, odometer_miles, specs, model_name(vin, _text(config.get("car_type")))
+            charge,
+            units,
+            odometer_miles,
+            specs,
+            _car_context(
+                vin,
+                config,
+                options,
+                specs,
+                _epoch(charge.get("timestamp")) or _epoch(state.get("timestamp")) or generated_at,
+            ),
         )
         if has_vehicle_data
         else None,
@@ -229,7 +247,95 @@ def build_report(
         release_notes=release_notes,
         options=options,
         specs=specs,
+        rejected_values=rejected,
     )
+
+
+# Raw values no car can show, in Tesla's units (miles, °C, bar, kWh, kW, mph, per cent). Wide on
+# purpose: they catch corrupt or hostile payloads (1e300, -5 %), not unusual cars; the derived
+# figures have their own, per-model bounds (plausibility.py).
+_RAW_LIMITS: dict[str, dict[str, tuple[float, float, str]]] = {
+    "charge_state": {
+        **{key: (0.0, 100.0, "%") for key in (
+            "battery_level", "usable_battery_level", "charge_limit_soc", "charge_limit_soc_std"
+        )},
+        **{key: (0.0, 1_000.0, "mi") for key in (
+            "battery_range", "est_battery_range", "ideal_battery_range"
+        )},
+        "energy_remaining": (0.0, 250.0, "kWh"),
+        "lifetime_energy_used": (0.0, 2_000_000.0, "kWh"),
+        "charge_energy_added": (0.0, 1_000.0, "kWh"),
+        "charger_power": (0.0, 1_000.0, "kW"),
+        "charge_rate": (0.0, 3_000.0, "mph"),
+        "minutes_to_full_charge": (0.0, 100_000.0, "min"),
+        "module_temp_min": (-60.0, 100.0, "°C"),
+        "module_temp_max": (-60.0, 100.0, "°C"),
+    },
+    "vehicle_state": {
+        "odometer": (0.0, 2_000_000.0, "mi"),
+        **{f"tpms_pressure_{corner}": (0.0, 10.0, "bar") for corner in ("fl", "fr", "rl", "rr")},
+        "tpms_rcp_front_value": (0.0, 10.0, "bar"),
+        "tpms_rcp_rear_value": (0.0, 10.0, "bar"),
+    },
+    "climate_state": {
+        "inside_temp": (-60.0, 100.0, "°C"),
+        "outside_temp": (-60.0, 70.0, "°C"),
+        "driver_temp_setting": (0.0, 40.0, "°C"),
+        "passenger_temp_setting": (0.0, 40.0, "°C"),
+    },
+    "drive_state": {"speed": (0.0, 300.0, "mph"), "power": (-1_000.0, 1_000.0, "kW")},
+}  # fmt: skip
+
+
+def screen_vehicle_data(
+    sections: Mapping[str, Any],
+) -> tuple[dict[str, Any], list[RejectedValue]]:
+    """The vehicle_data sections with every number no car can have removed (so it reads "not
+    available"), and what was removed with its possible range. Non-numbers are left to the
+    readers, which already treat "<invalid>" and the like as absent."""
+    cleaned = dict(sections)
+    rejected: list[RejectedValue] = []
+    for name, limits in _RAW_LIMITS.items():
+        section = sections.get(name)
+        if not isinstance(section, Mapping):
+            continue
+        kept = dict(section)
+        for key, (low, high, unit) in limits.items():
+            sent = kept.get(key)
+            number = _any_number(sent)
+            if number is not None and not (math.isfinite(number) and low <= number <= high):
+                kept[key] = None  # "not available"; the section itself stays
+                rejected.append(
+                    RejectedValue(
+                        field=f"{name}.{key}", sent=_shown(sent), low=low, high=high, unit=unit
+                    )
+                )
+        cleaned[name] = kept
+    return cleaned, rejected
+
+
+def _shown(value: Any) -> str:
+    """A raw value as text, shortened; an integer too long to print is described instead."""
+    if isinstance(value, int) and value.bit_length() > 256:
+        return f"an integer of {value.bit_length()} bits"
+    return repr(value)[:40]
+
+
+def _any_number(value: Any) -> float | None:
+    """Any number, finite or not (NaN and infinities included), numbers sent as text too."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float | Decimal):
+        try:
+            return float(value)
+        except OverflowError:  # an int beyond a float
+            return math.inf
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return None
+    return None
 
 
 # ------------------------------------------------------------------------------------------------
@@ -400,14 +506,11 @@ def _number(value: Any) -> float | None:
     """A finite number; numbers sent as text count, "<invalid>", NaN and infinities don't."""
     if isinstance(value, bool) or value is None:
         return None
-    if isinstance(value, int | float | Decimal):
-        number = float(value)
-    elif isinstance(value, str):
-        try:
-            number = float(value)
-        except ValueError:
+    try:
+        if not isinstance(value, int | float | Decimal | str):
             return None
-    else:
+        number = float(value)
+    except (ValueError, OverflowError):  # text that is no number, an int beyond any float
         return None
     return number if math.isfinite(number) else None
 
@@ -437,7 +540,7 @@ def _decimal(value: Any) -> Decimal | None:
         return None
     try:
         return Decimal(str(value)) if isinstance(value, int | float | str) else None
-    except InvalidOperation:
+    except (InvalidOperation, ValueError):  # ValueError: an int of more digits than str allows
         return None
 
 
@@ -525,7 +628,10 @@ class _Units:
         )
         return cls(distance, temperature, pressure, source)
 
+    # Every conversion is total: a value no car can have (a payload's 1e300, NaN) is "not
+    # available" rather than an exception; screen_vehicle_data names such values earlier.
     def distance_from_miles(self, miles: float | None, digits: int = 1) -> Quantity | None:
+        miles = _measurable(miles, 1e7)
         if miles is None:
             return None
         value = miles * KM_PER_MILE if self.distance == "km" else miles
@@ -533,12 +639,14 @@ class _Units:
 
     def distance_from(self, value: float | None, unit: str | None) -> Quantity | None:
         """A distance Tesla gave in KM or MI, in the reader's unit."""
+        value = _measurable(value, 1e7)
         if value is None:
             return None
         miles = value / KM_PER_MILE if (unit or "").upper().startswith("K") else value
         return self.distance_from_miles(miles, digits=0)
 
     def speed_from_mph(self, mph: float | None) -> Quantity | None:
+        mph = _measurable(mph, 1e4)
         if mph is None:
             return None
         if self.distance == "km":
@@ -546,6 +654,7 @@ class _Units:
         return Quantity(value=_round(mph, 1), unit="mph")
 
     def temperature_from_celsius(self, celsius: float | None) -> Quantity | None:
+        celsius = _measurable(celsius, 1e4)
         if celsius is None:
             return None
         if self.temperature == "F":
@@ -553,6 +662,7 @@ class _Units:
         return Quantity(value=_round(celsius, 1), unit="C")
 
     def pressure_from_bar(self, bar: float | None) -> Quantity | None:
+        bar = _measurable(bar, 1e3)
         if bar is None:
             return None
         if self.pressure == "psi":
@@ -560,6 +670,13 @@ class _Units:
         if self.pressure == "kPa":
             return Quantity(value=_round(bar * 100, 0), unit="kPa")
         return Quantity(value=_round(bar, 2), unit="bar")
+
+
+def _measurable(value: float | None, limit: float) -> float | None:
+    """``value`` when it is a finite number of a size a unit conversion can carry."""
+    if value is None or not math.isfinite(value) or abs(value) > limit:
+        return None
+    return value
 
 
 _LANGUAGE_CURRENCY = {"sv": "SEK", "no": "NOK", "da": "DKK"}
@@ -681,11 +798,11 @@ def _battery(
     units: _Units,
     odometer_miles: float | None,
     specs: VehicleSpecs | None,
-    model: str | None = None,
+    car: _CarContext,
 ) -> BatteryAndCharging | None:
     if not charge:
         return None
-    bounds = plausibility.bounds_for(model)
+    bounds = plausibility.bounds_for(car.model)
     problems: list[Inconsistency] = []
     level = _int(charge.get("battery_level"))
     usable = _int(charge.get("usable_battery_level"))
@@ -717,10 +834,13 @@ def _battery(
         battery_temp_min=units.temperature_from_celsius(_number(charge.get("module_temp_min"))),
         battery_temp_max=units.temperature_from_celsius(_number(charge.get("module_temp_max"))),
         health=_battery_health(
-            _HealthInputs(usable or level, energy_remaining, range_miles),
+            battery_health.Reading(
+                usable if usable is not None else level, energy_remaining, range_miles
+            ),
             units,
             specs,
-            bounds,
+            car,
+            odometer_miles,
             problems,
         ),
         inconsistent=problems,
@@ -795,86 +915,178 @@ def _consumption(
     return None if checked is None else Quantity(value=checked, unit=limits.unit)
 
 
-# Below this state of charge one snapshot says too little about the whole pack.
-_MIN_LEVEL_FOR_ESTIMATE = 20
-
-
 @dataclass(frozen=True)
-class _HealthInputs:
-    level: int | None  # usable battery level, %
-    energy_remaining: float | None  # kWh
-    range_miles: float | None  # rated range now
+class _CarContext:
+    """What identifies the car's pack and frames its battery health."""
+
+    model: str | None
+    year: int | None
+    badge: str | None
+    market: battery_health.Market | None
+    trim_words: tuple[str, ...]
+    age_years: float | None
+
+
+def _car_context(
+    vin: str,
+    config: Mapping[str, Any],
+    options: FactoryOptions | None,
+    specs: VehicleSpecs | None,
+    read_at: datetime,
+) -> _CarContext:
+    year = model_year(vin)
+    trim_names = " ".join(name for name in (_trim_option(options), specs and specs.trim) if name)
+    # Model year N is built from about mid N-1 to mid N: its age counts from 1 January of N,
+    # up to when Tesla read the car (a replayed old snapshot is judged at its own date).
+    age = (read_at.date() - date(year, 1, 1)).days / 365.25 if year else None
+    return _CarContext(
+        model=model_name(vin, _text(config.get("car_type"))),
+        year=year,
+        badge=_text(config.get("trim_badging")),
+        market=_market(config),
+        trim_words=tuple(re.findall(r"[a-z]+", trim_names.lower())),
+        age_years=None if age is None else round(max(age, 0.0), 1),
+    )
+
+
+def _market(config: Mapping[str, Any]) -> battery_health.Market | None:
+    """Which regulatory test the car's rated range follows: EPA in North America, WLTP in
+    Europe. China's GB port (CLTC) and cars that say nothing have no known rating."""
+    port = (_text(config.get("charge_port_type")) or "").upper()
+    eu_vehicle = _bool(config.get("eu_vehicle"))
+    if port == "US":
+        return "epa"
+    if port == "GB":
+        return None
+    if eu_vehicle or port == "CCS":
+        return "wltp"
+    return "epa" if eu_vehicle is False else None
 
 
 def _battery_health(
-    car: _HealthInputs,
+    reading: battery_health.Reading,
     units: _Units,
     specs: VehicleSpecs | None,
-    bounds: plausibility.ModelBounds,
+    car: _CarContext,
+    odometer_miles: float | None,
     problems: list[Inconsistency],
-) -> BatteryHealth | None:
-    level = car.level
-    if not level or level < _MIN_LEVEL_FOR_ESTIMATE:
-        return None
-    level_input = Quantity(value=level, unit="%")
-    capacity = None
-    if _finite(car.energy_remaining) and car.energy_remaining:
-        capacity = _plausible(
-            "usable_capacity",
-            _safe_round(car.energy_remaining * 100 / level, 1),
-            bounds.usable_capacity,
-            {"energy_remaining": _kwh(car.energy_remaining), "usable_level": level_input},
-            problems,
-        )
-    reference = specs.usable_capacity_kwh if specs else None
-    health = None
-    if capacity and _finite(reference) and reference > 0:
-        health = _plausible(
-            "health",
-            _safe_round(capacity * 100 / reference, 1),
-            bounds.health,
-            {"estimated_capacity": _kwh(capacity), "original_capacity": _kwh(reference)},
-            problems,
-        )
-    full_range = _full_range(car, units, bounds, problems) if car.range_miles else None
-    if capacity is None and full_range is None:
-        return None
+) -> BatteryHealth:
+    """Both estimates against the car's figures when new (specs, else the pack table)."""
+    row = battery_reference.find_pack(car.model, car.badge, car.year, car.trim_words)
+    rating = battery_health.rating_from(
+        row,
+        specs_usable_kwh=specs.usable_capacity_kwh if specs else None,
+        specs_epa_mi=_in_unit(specs.range_epa if specs else None, "mi"),
+        specs_wltp_km=_in_unit(specs.range_wltp if specs else None, "km"),
+    )
+    result = battery_health.assess(
+        reading,
+        rating,
+        market=car.market,
+        age_years=car.age_years,
+        odometer_mi=odometer_miles,
+        bounds=plausibility.bounds_for(car.model),
+        unidentified=_unidentified(car),
+    )
+    problems.extend(_inconsistency(problem, units) for problem in result.problems)
+    reference_range = _reference_range(rating, car.market)
     return BatteryHealth(
-        estimated_usable_capacity_kwh=capacity,
-        reference_capacity_kwh=reference,
-        health_pct=health,
-        full_charge_range=full_range,
+        estimated_usable_capacity_kwh=_safe_round(result.capacity_now_kwh, 1)
+        if result.capacity_now_kwh is not None
+        else None,
+        reference_capacity_kwh=rating.usable_kwh if rating else None,
+        health_pct=result.health_pct,
+        full_charge_range=units.distance_from_miles(result.full_range_mi, digits=0),
         sample_count=1,
-        method="snapshot_energy_remaining_over_usable_level",
+        method="snapshot_capacity_and_rated_range",
+        health_low_pct=result.low_pct,
+        health_high_pct=result.high_pct,
+        reference_range=reference_range,
+        reference_origin=rating.origin if rating else None,
+        reference_label=rating.label if rating else None,
+        reference_verified=rating.verified if rating else None,
+        reference_sources=[
+            battery_reference.SOURCES[key]
+            for key in (rating.sources if rating else ())
+            if key in battery_reference.SOURCES
+        ],
+        estimates=[_estimate(estimate, reading, units) for estimate in result.estimates],
+        estimates_agree=result.agree,
+        typical_health_pct=result.typical_pct,
+        age_years=car.age_years,
+        verdict=result.verdict,
+        missing=list(result.missing),
     )
 
 
-def _full_range(
-    car: _HealthInputs,
-    units: _Units,
-    bounds: plausibility.ModelBounds,
-    problems: list[Inconsistency],
+def _unidentified(car: _CarContext) -> str | None:
+    """What the pack table lacked to identify the car, when it did not."""
+    if not car.model:
+        return "model"
+    if not car.year:
+        return "model_year"
+    return None if car.badge else "trim_badging"
+
+
+def _in_unit(quantity: Quantity | None, unit: str) -> float | None:
+    """A specs range back in the rating's own unit (specs are stored in the reader's)."""
+    if quantity is None:
+        return None
+    if quantity.unit == unit:
+        return quantity.value
+    return quantity.value * KM_PER_MILE if unit == "km" else quantity.value / KM_PER_MILE
+
+
+def _reference_range(
+    rating: battery_health.Rating | None, market: battery_health.Market | None
 ) -> Quantity | None:
-    """Rated range ÷ usable level × 100, in the reader's distance unit, when possible."""
-    if not _finite(car.range_miles) or not car.level:
+    if rating is None or market is None:
         return None
-    full = units.distance_from_miles(car.range_miles * 100 / car.level, digits=0)
-    if full is None:
-        return None
-    limits = bounds.full_charge_range
-    if units.distance == "mi":
-        limits = limits.scaled(1 / KM_PER_MILE, "mi")
-    checked = _plausible(
-        "full_charge_range",
-        full.value,
-        limits,
-        {
-            "rated_range": units.distance_from_miles(car.range_miles, digits=0),
-            "usable_level": Quantity(value=car.level, unit="%"),
-        },
-        problems,
+    value, unit = (rating.epa_mi, "mi") if market == "epa" else (rating.wltp_km, "km")
+    return Quantity(value=_safe_round(value, 0), unit=unit) if value else None
+
+
+def _estimate(
+    estimate: battery_health.Estimate, reading: battery_health.Reading, units: _Units
+) -> HealthEstimate:
+    level = Quantity(value=float(reading.usable_level_pct or 0), unit="%")
+    if estimate.kind == "capacity":
+        inputs = {"energy_remaining": _kwh(reading.energy_remaining_kwh), "usable_level": level}
+    else:
+        rated = units.distance_from_miles(reading.rated_range_mi, digits=1)
+        inputs = {"rated_range": rated, "usable_level": level}
+    digits = 1 if estimate.unit == "kWh" else 0
+    return HealthEstimate(
+        kind=estimate.kind,
+        measured=Quantity(value=_safe_round(estimate.measured, digits), unit=estimate.unit),
+        reference=Quantity(value=_safe_round(estimate.reference, digits), unit=estimate.unit),
+        health_pct=_safe_round(estimate.health_pct, 1),
+        low_pct=_safe_round(estimate.low_pct, 1),
+        high_pct=_safe_round(estimate.high_pct, 1),
+        inputs={name: value for name, value in inputs.items() if value is not None},
     )
-    return None if checked is None else full
+
+
+def _inconsistency(problem: battery_health.Problem, units: _Units) -> Inconsistency:
+    """A withheld battery figure in the report's terms (range in the reader's unit)."""
+    bounds, value = problem.bounds, problem.value
+    if problem.figure == "full_charge_range" and units.distance == "mi":
+        bounds, value = bounds.scaled(1 / KM_PER_MILE, "mi"), value / KM_PER_MILE
+    inputs = {
+        name: units.distance_from_miles(number, digits=0)
+        if unit == "mi"
+        else Quantity(value=_safe_round(number, 1), unit=unit)
+        for name, (number, unit) in problem.inputs.items()
+    }
+    finite = value if math.isfinite(value) else bounds.high
+    return Inconsistency(
+        figure=problem.figure,
+        value=_safe_round(finite, 1),
+        unit=bounds.unit,
+        low=bounds.low,
+        high=bounds.high,
+        inputs={name: quantity for name, quantity in inputs.items() if quantity is not None},
+    )
 
 
 def _software(state: Mapping[str, Any]) -> Software | None:

@@ -17,21 +17,23 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from babel import Locale
 from babel.dates import format_date, format_skeleton, format_time
 from babel.numbers import format_currency, format_decimal, get_minus_sign_symbol
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment
 from markupsafe import Markup
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.platform.templating import html_templates
 from shared.product.catalog import Package, TeslaModule
 
 from . import charts
 from .localisation import catalogue, locale_for, resolve_language
 from .model import (
     BatteryAndCharging,
+    BatteryHealth,
     ChargingHistory,
     Inconsistency,
     ModuleOutcome,
@@ -42,6 +44,9 @@ from .model import (
     TyrePosition,
     VehicleReport,
 )
+
+if TYPE_CHECKING:
+    from .proof import PrintedProof
 
 __all__ = ["OrderSummary", "render_html", "render_pdf"]
 
@@ -59,13 +64,24 @@ class OrderSummary(BaseModel):
     vehicle_count: int = Field(ge=1)
 
 
-def render_pdf(report: VehicleReport, *, order: OrderSummary, language: str) -> bytes:
-    """The report as PDF bytes (A4, selectable text, embedded DejaVu fonts, no network)."""
+def render_pdf(
+    report: VehicleReport,
+    *,
+    order: OrderSummary,
+    language: str,
+    proof: PrintedProof | None = None,
+) -> bytes:
+    """The report as PDF bytes (A4, selectable text, embedded DejaVu fonts, no network).
+
+    ``proof``: the signed digest and verification address printed at the end (issue 16)."""
     from shared.platform.pdf_render import write_pdf
 
-    return write_pdf(
-        render_html(report, order=order, language=language), stamped_at=report.generated_at
-    )
+    html = render_html(report, order=order, language=language)
+    if proof is not None:  # the proof block: shared/reports/proof.py (owned with issue 16)
+        from .proof import proof_html
+
+        html = html.replace("</body>", proof_html(proof, language) + "</body>", 1)
+    return write_pdf(html, stamped_at=report.generated_at)
 
 
 def render_html(report: VehicleReport, *, order: OrderSummary, language: str) -> str:
@@ -92,13 +108,7 @@ def _css_string(value: str) -> Markup:
 
 @cache
 def _environment() -> Environment:
-    environment = Environment(
-        loader=FileSystemLoader(str(_TEMPLATES)),
-        autoescape=select_autoescape(["html", "j2"]),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    environment = html_templates(_TEMPLATES)
     environment.filters["css_string"] = _css_string
     return environment
 
@@ -347,7 +357,7 @@ def _cover(
     )
     health = battery.health if battery else None
     capacity = (
-        fmt.percent(health.health_pct, 1)
+        _health_band(health, fmt)
         if health and health.health_pct is not None
         else fmt.unit(health.estimated_usable_capacity_kwh, "kWh", 1)
         if health
@@ -496,41 +506,114 @@ def _battery_blocks(report: VehicleReport, fmt: _Formatter) -> list[Block]:
             title=fmt.t("sub_battery_now"),
         )
     )
-    health = battery.health
-    if health is None:
+    if battery.health is None:  # a report stored before every car had a health section
         blocks.append(Note(fmt.t("health_unavailable")))
-        blocks.extend(_inconsistency_notes(battery.inconsistent, fmt))
-        return blocks
-    capacity = fmt.unit(health.estimated_usable_capacity_kwh, "kWh", 1)
-    blocks.append(
-        Grid(
-            [
-                (fmt.t("estimated_capacity"), _derived("usable_capacity", capacity, battery, fmt)),
-                (fmt.t("original_capacity"), fmt.unit(health.reference_capacity_kwh, "kWh", 1)),
-                (
-                    fmt.t("battery_health"),
-                    _derived("health", fmt.percent(health.health_pct, 1), battery, fmt),
-                ),
-                (
-                    fmt.t("full_charge_range"),
-                    _derived(
-                        "full_charge_range", fmt.quantity(health.full_charge_range), battery, fmt
-                    ),
-                ),
-            ],
-            title=fmt.t("sub_battery_health"),
-        )
-    )
-    blocks.append(
-        Note(
-            fmt.t("health_method"),
-            detail=fmt.t("health_needs_reference")
-            if health.reference_capacity_kwh is None
-            else None,
-        )
-    )
+    else:
+        blocks += _health_blocks(battery.health, battery, report, fmt)
     blocks.extend(_inconsistency_notes(battery.inconsistent, fmt))
     return blocks
+
+
+def _health_blocks(
+    health: BatteryHealth, battery: BatteryAndCharging, report: VehicleReport, fmt: _Formatter
+) -> list[Block]:
+    """The estimate, its band, the verdict, the figures when new, the method and inputs, and
+    exactly what is missing when an estimate could not be made."""
+    blocks: list[Block] = []
+    if health.health_pct is not None or health.estimated_usable_capacity_kwh is not None:
+        blocks.append(
+            Grid(_health_rows(health, battery, report, fmt), title=fmt.t("sub_battery_health"))
+        )
+    if health.estimates:
+        blocks.append(Note(fmt.t("health_method"), detail=_health_method_detail(health, fmt)))
+    if health.missing:
+        intro = "health_missing_partial" if health.estimates else "health_missing_intro"
+        reasons = "; ".join(fmt.t(f"missing_{code}") for code in health.missing)
+        blocks.append(Note(fmt.t(intro), detail=reasons + "."))
+    return blocks
+
+
+def _health_band(health: BatteryHealth, fmt: _Formatter) -> str:
+    if health.health_pct is None:
+        return fmt.na
+    if health.health_low_pct is None or health.health_high_pct is None:
+        return fmt.percent(health.health_pct, 1)
+    return fmt.t(
+        "health_band",
+        value=fmt.percent(health.health_pct, 1),
+        low=fmt.number(health.health_low_pct, 0),
+        high=fmt.percent(health.health_high_pct, 0),
+    )
+
+
+def _health_rows(
+    health: BatteryHealth, battery: BatteryAndCharging, report: VehicleReport, fmt: _Formatter
+) -> list[Row]:
+    capacity = fmt.unit(health.estimated_usable_capacity_kwh, "kWh", 1)
+    rows: list[Row] = [
+        (fmt.t("battery_health"), _derived("health", _health_band(health, fmt), battery, fmt)),
+    ]
+    if health.verdict is not None:
+        rows.append((fmt.t("health_verdict"), fmt.t(f"verdict_{health.verdict}")))
+    if health.typical_health_pct is not None:
+        rows.append(
+            (
+                fmt.t("typical_health"),
+                fmt.t(
+                    "typical_detail",
+                    value=fmt.percent(health.typical_health_pct, 0),
+                    age=fmt.number(health.age_years, 1) if health.age_years is not None else fmt.na,
+                    odometer=fmt.quantity(report.odometer),
+                ),
+            )
+        )
+    rows += [
+        (fmt.t("estimated_capacity"), _derived("usable_capacity", capacity, battery, fmt)),
+        (fmt.t("original_capacity"), fmt.unit(health.reference_capacity_kwh, "kWh", 1)),
+        (
+            fmt.t("full_charge_range"),
+            _derived("full_charge_range", fmt.quantity(health.full_charge_range), battery, fmt),
+        ),
+        (fmt.t("original_range"), _reference_range(health.reference_range, fmt)),
+    ]
+    if health.reference_origin is not None:
+        source = fmt.t(f"reference_{health.reference_origin}")
+        if health.reference_verified is False:
+            source += " · " + fmt.t("reference_unverified")
+        rows.append((fmt.t("pack_identified"), f"{fmt.text(health.reference_label)} ({source})"))
+    return rows
+
+
+def _reference_range(reference: Quantity | None, fmt: _Formatter) -> str:
+    """The rating when new with its test: EPA in miles, WLTP in kilometres."""
+    if reference is None:
+        return fmt.na
+    return f"{fmt.quantity(reference)} ({fmt.t('basis_' + reference.unit)})"
+
+
+def _health_method_detail(health: BatteryHealth, fmt: _Formatter) -> str:
+    lines = [
+        fmt.t(
+            f"estimate_{estimate.kind}",
+            measured=fmt.quantity(estimate.measured)
+            if estimate.measured.unit != "kWh"
+            else fmt.unit(estimate.measured.value, "kWh", 1),
+            reference=fmt.quantity(estimate.reference)
+            if estimate.reference.unit != "kWh"
+            else fmt.unit(estimate.reference.value, "kWh", 1),
+            inputs=", ".join(
+                f"{fmt.t(name)} {_figure_value(quantity.value, quantity.unit, fmt)}"
+                for name, quantity in estimate.inputs.items()
+            ),
+            health=fmt.percent(estimate.health_pct, 1),
+            low=fmt.number(estimate.low_pct, 0),
+            high=fmt.percent(estimate.high_pct, 0),
+        )
+        for estimate in health.estimates
+    ]
+    if health.estimates_agree is False:
+        lines.append(fmt.t("estimates_disagree"))
+    return " ".join(lines)
 
 
 # Report label of each figure plausibility.py checks (the figure names of ``Inconsistency``).
@@ -556,6 +639,8 @@ def _derived(
 def _figure_value(value: float, unit: str, fmt: _Formatter) -> str:
     if len(unit) == 3 and unit.isupper():  # an ISO 4217 currency: a price per kWh
         return fmt.money(Money(amount=Decimal(str(value)), currency=unit), exact=True)
+    if unit == "%" and float(value).is_integer():  # a charge level: whole per cent
+        return fmt.percent(value)
     return fmt.quantity(Quantity(value=value, unit=unit))
 
 
@@ -985,11 +1070,27 @@ def _about_section(report: VehicleReport, fmt: _Formatter) -> Section:
         for status in report.modules
         if status.outcome != ModuleOutcome.MISSING
     ]
+    rejected = [
+        fmt.t(
+            "rejected_detail",
+            field=value.field,
+            sent=value.sent,
+            low=fmt.number(value.low),
+            high=fmt.number(value.high),
+            unit=value.unit,
+        )
+        for value in report.rejected_values
+    ]
     return Section(
         "about",
         fmt.t("section_about"),
         [
             Note(fmt.t("about_intro")),
+            *(
+                [Note(fmt.t("rejected_note"), tone="warn", detail="; ".join(rejected) + ".")]
+                if rejected
+                else []
+            ),
             Table(
                 headers=[fmt.t("col_data"), fmt.t("col_result"), fmt.t("col_details")],
                 rows=rows,

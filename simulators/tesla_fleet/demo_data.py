@@ -70,7 +70,14 @@ class VehicleSpec:
 
     @property
     def rated_range_now_mi(self) -> float:
-        return self.trim.rated_range_mi * (1 - self.degradation_pct / 100)
+        """Rated range at 100 % today, in miles as the API sends it. Tesla's rated range follows
+        the market's regulatory test: EPA for a North-American car, WLTP for a European one."""
+        new_mi = (
+            self.trim.rated_range_mi
+            if self.region == "na"
+            else self.trim.wltp_range_km / KM_PER_MILE
+        )
+        return new_mi * (1 - self.degradation_pct / 100)
 
 
 @dataclass(frozen=True)
@@ -98,6 +105,7 @@ class _CarRow:
     in_service: bool = False
     supercharging: str = "$SC04"
     pending_update: str | None = None
+    fade: float = 1.0  # how much faster than typical this pack fades (a hard-worked car > 1)
 
 
 # (login hint, full name, region, cars). VIN position 9 ("?") gets the computed check digit.
@@ -166,6 +174,7 @@ _ACCOUNT_ROWS: tuple[tuple[str, str, str, tuple[_CarRow, ...]], ...] = (
                 autopilot="$APBS",
                 state="online",
                 delivered_on=date(2019, 4, 11),
+                fade=2.7,  # a former taxi, Supercharged daily: worse than typical
             ),
             _CarRow(
                 vin_template="LRW3E7EB?MC042518",
@@ -374,7 +383,8 @@ def _build_vehicle(
     )
     # Typical fade: ~2 % in the first year, then ~1 %/year, plus per-pack variation.
     degradation = round(
-        min(age_years, 1) * 2.2 + max(age_years - 1, 0) * 1.1 + rng.uniform(-0.6, 1.4), 1
+        (min(age_years, 1) * 2.2 + max(age_years - 1, 0) * 1.1) * row.fade + rng.uniform(-0.6, 1.4),
+        1,
     )
     firmware = _firmware_for(row.delivered_on, rng)
     return VehicleSpec(

@@ -77,7 +77,12 @@ def build_sections(
 
     level = rng.randint(38, 88)
     charging = rng.random() < 0.2
-    range_mi = round(vehicle.rated_range_now_mi * level / 100, 2)
+    # As on a real car, the rated range and the energy remaining follow the usable level (a
+    # cold or worn pack shows a usable level a little below the displayed one).
+    usable_level = level - (1 if vehicle.degradation_pct > 4 else 0)
+    # The BMS's energy estimate drifts a little from the one behind the rated range.
+    bms_drift = 1 + _rng(1, "bms", vehicle.vin).uniform(-0.015, 0.015)
+    range_mi = round(vehicle.rated_range_now_mi * usable_level / 100, 2)
     limit = 100 if vehicle.trim.chemistry == "LFP" else rng.choice([80, 80, 85, 90])
     inside, outside = round(rng.uniform(8, 24), 1), round(rng.uniform(-8, 18), 1)
     locked = rng.random() < 0.85
@@ -114,7 +119,7 @@ def build_sections(
             if charging
             else rng.choice(["Disconnected", "Disconnected", "Complete"]),
             "conn_charge_cable": "IEC" if charging else "<invalid>",
-            "energy_remaining": round(vehicle.usable_kwh_now * level / 100, 2),
+            "energy_remaining": round(vehicle.usable_kwh_now * usable_level / 100 * bms_drift, 2),
             "est_battery_range": round(range_mi * rng.uniform(0.86, 0.97), 2),
             "fast_charger_brand": "<invalid>",
             "fast_charger_present": False,
@@ -144,7 +149,7 @@ def build_sections(
             "time_to_full_charge": round(rng.uniform(0.5, 4), 2) if charging else 0,
             "timestamp": now_ms,
             "trip_charging": False,
-            "usable_battery_level": level - (1 if vehicle.degradation_pct > 4 else 0),
+            "usable_battery_level": usable_level,
             "user_charge_enable_request": None,
         }
     if "climate_state" in sections:

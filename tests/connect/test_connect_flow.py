@@ -51,7 +51,8 @@ def test_connect_creates_a_session_and_lists_cars_without_waking_them(
         assert car["model"] in {"Model S", "Model 3", "Model X", "Model Y", "Cybertruck"}
         assert 2012 <= car["year"] <= 2027
         assert car["state"] in {"online", "asleep", "offline"}
-        assert isinstance(car["id"], int)
+        # Tesla ids exceed 2^53: a string of digits, so a JavaScript client keeps them exact.
+        assert isinstance(car["id"], str) and car["id"].isdigit()
     # Connecting calls only the free inventory endpoints: no wake, no vehicle_data.
     ledger = browser.tesla.ledger()
     assert set(ledger["by_endpoint"]) <= {"users_region", "vehicles"}
@@ -67,7 +68,7 @@ def test_solo_car_details(browser):
         "vehicles"
     ]
     assert car == {
-        "id": 3744180001000500,
+        "id": "3744180001000500",
         "vin": "LRW3E7EK5RC41****",
         "display_name": car["display_name"],
         "model": "Model 3",

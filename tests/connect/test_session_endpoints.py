@@ -45,7 +45,7 @@ def test_select_and_reselect(browser, family):
     again = _select(browser, family, {"vehicle_ids": [second, first], "package": "pro"})
     assert again.json == {"status": "vehicles_selected", "vehicle_count": 2, "package": "pro"}
     stored = sessions.load_session(get_settings(), family)
-    assert stored.selected_vehicle_ids == sorted([first, second])
+    assert stored.selected_vehicle_ids == sorted([int(first), int(second)])
     assert stored.selection_version == 2
     # A returning user can still read the list after choosing.
     assert len(_cars(browser, family)) == 2
@@ -55,8 +55,19 @@ def test_same_selection_twice_changes_nothing(browser, family):
     car = _cars(browser, family)[0]["id"]
     body = {"vehicle_ids": [car], "package": "expert"}
     assert _select(browser, family, body).status_code == 200
-    assert _select(browser, family, body).status_code == 200
+    # The id as an integer (older clients) is the same car: still no change.
+    as_integer = {"vehicle_ids": [int(car)], "package": "expert"}
+    assert _select(browser, family, as_integer).status_code == 200
     assert sessions.load_session(get_settings(), family).selection_version == 1
+
+
+def test_vehicle_ids_are_strings_of_digits_and_nothing_else_is_accepted(browser, family):
+    car = _cars(browser, family)[0]["id"]
+    assert isinstance(car, str) and car.isdigit()
+    for bad in ([car, int(car)], ["12a"], [True], ["-5"], ["9" * 21]):
+        response = _select(browser, family, {"vehicle_ids": bad, "package": "pro"})
+        assert response.status_code == 422, bad
+        assert response.json["error"]["code"] == "validation_failed"
 
 
 def test_new_selection_voids_the_quote_and_pending_payment(browser, family):

@@ -88,9 +88,15 @@ def test_every_demo_car_builds_a_complete_report_for_each_package(
         else:
             assert all(section is not None for section in pro_sections)
         assert (report.specs is not None) == (package == "expert")
-        # Only Expert knows the capacity when new, so only Expert gives health in per cent.
-        assert report.battery.health is not None
-        assert (report.battery.health.health_pct is not None) == (package == "expert")
+        # Every package gets a health figure with its band: the pack reference table knows the
+        # capacity when new; Expert's specs only refine it.
+        health = report.battery.health
+        assert health is not None and health.health_pct is not None, car.vehicle["display_name"]
+        assert health.health_low_pct is not None and health.health_high_pct is not None
+        assert health.health_low_pct <= health.health_pct <= health.health_high_pct
+        assert len(health.estimates) == 2 and health.verdict is not None
+        expected_origin = "vehicle_specs" if package == "expert" else "reference_table"
+        assert health.reference_origin == expected_origin
 
 
 def test_a_report_holds_only_the_packages_data_even_if_more_was_fetched(demo: DemoData) -> None:
@@ -106,10 +112,10 @@ def test_expert_specs_and_battery_health(demo: DemoData) -> None:
     report = _build(demo.car("Family 3"), "expert")
     assert report.specs is not None
     assert report.specs.battery_chemistry == "LFP"
-    assert report.specs.usable_capacity_kwh == 57.5
+    assert report.specs.usable_capacity_kwh == 59.0
     assert report.specs.range_wltp is not None and report.specs.range_wltp.unit == "km"
     health = report.battery.health if report.battery else None
-    assert health is not None and health.reference_capacity_kwh == 57.5
+    assert health is not None and health.reference_capacity_kwh == 59.0
     assert health.health_pct is not None and 80 < health.health_pct <= 100
 
 

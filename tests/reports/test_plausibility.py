@@ -84,6 +84,11 @@ def _figures_in_bounds(report: VehicleReport, model: str) -> None:
             assert bounds.usable_capacity.holds(health.estimated_usable_capacity_kwh)
         if health.health_pct is not None:
             assert bounds.health.holds(health.health_pct)
+            assert health.health_low_pct is not None and health.health_high_pct is not None
+            assert bounds.health.low <= health.health_low_pct <= health.health_pct
+            assert health.health_pct <= health.health_high_pct <= bounds.health.high
+        for estimate in health.estimates:
+            assert bounds.health.holds(estimate.health_pct)
         if health.full_charge_range is not None:
             limits = bounds.full_charge_range.scaled(1 / per_km, "")
             assert limits.holds(health.full_charge_range.value)
