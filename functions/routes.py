@@ -23,6 +23,7 @@ from shared.platform.routing import API_PREFIX, Route
 
 __all__ = ["API_PREFIX", "ROUTES", "ROUTES_BY_TARGET", "Route", "endpoint", "route_for"]
 from shared.pricing import models as pricing_models
+from shared.sharing import models as sharing_models
 
 if TYPE_CHECKING:
     import flask
@@ -259,6 +260,101 @@ ROUTES: tuple[Route, ...] = (
         summary="The order's receipt PDF with its VAT breakdown.",
         tag="reports",
         error_statuses=(404, 409, 410, 422),
+    ),
+    # --- Share and verify (issue 16; functions/sharing.py, docs/sharing.md) ---
+    # One function per path: the load balancer routes on the path alone, so create (POST
+    # .../share) and list (GET .../shares) have different paths.
+    Route(
+        target="tesla_report_share_create",
+        method="POST",
+        path="/tesla/report/{session_id}/share",
+        module="functions.sharing",
+        summary="Create a share link for one car's report: an unguessable token (shown once, "
+        "stored hashed), read-only, expiring (default 30 days, at most 180), optional cap on "
+        "opens. For the owner (the session id); works for the report's whole life.",
+        tag="sharing",
+        request_model=sharing_models.CreateShareRequest,
+        response_model=sharing_models.ShareCreated,
+        success_status=201,
+        error_statuses=(404, 409, 413, 422, 429),
+    ),
+    Route(
+        target="tesla_report_shares",
+        method="GET",
+        path="/tesla/report/{session_id}/shares",
+        module="functions.sharing",
+        summary="The order's share links with their state and opens (never their tokens).",
+        tag="sharing",
+        response_model=sharing_models.ShareListResponse,
+        error_statuses=(404, 422),
+    ),
+    Route(
+        target="tesla_report_share_revoke",
+        method="DELETE",
+        path="/tesla/report/{session_id}/shares/{share_id}",
+        module="functions.sharing",
+        summary="Revoke a share link at once (idempotent).",
+        tag="sharing",
+        response_model=sharing_models.ShareView,
+        error_statuses=(404, 422, 429),
+    ),
+    Route(
+        target="verify_share_page",
+        method="GET",
+        path="/verify/{token}",
+        module="functions.sharing",
+        summary="Public page of a share link (HTML, no script, ?lang= or Accept-Language): the "
+        "car (model, year, masked VIN), report date, package, battery summary, module outcomes, "
+        "order reference, the PDF download and the link's expiry. 410 once expired or revoked.",
+        tag="verify",
+        error_statuses=(404, 410, 429),
+        memory="512Mi",
+    ),
+    Route(
+        target="verify_share_pdf",
+        method="GET",
+        path="/verify/{token}/pdf",
+        module="functions.sharing",
+        summary="The shared car's PDF (that car only; counts as an open).",
+        tag="verify",
+        error_statuses=(404, 410, 429),
+        memory="512Mi",
+    ),
+    Route(
+        target="verify_document_page",
+        method="GET",
+        path="/verify/document/{content_sha256}",
+        module="functions.sharing",
+        summary="Public page of an issued report by the content digest printed in its PDF (and "
+        "in its QR code), with a form to check the PDF file itself. No token needed.",
+        tag="verify",
+        error_statuses=(404, 429),
+        memory="512Mi",
+    ),
+    Route(
+        target="verify_report",
+        method="POST",
+        path="/verify",
+        module="functions.sharing",
+        summary='Is this a report we issued? Body: application/json {"sha256": <PDF file or '
+        "content digest>}, or the PDF itself (application/pdf, or multipart/form-data field "
+        "'file'; at most 10 MiB). One changed byte: not issued. A browser form gets HTML.",
+        tag="verify",
+        response_model=sharing_models.VerifyResponse,
+        error_statuses=(413, 415, 422, 429),
+        memory="512Mi",
+    ),
+    Route(
+        target="report_keys",
+        method="GET",
+        path="/.well-known/cpt-report-keys.json",
+        module="functions.sharing",
+        summary="The public keys reports are signed with (JWKS: Ed25519, key ids), to verify a "
+        "report's signature offline.",
+        tag="verify",
+        response_model=sharing_models.KeySetResponse,
+        error_statuses=(),
+        cache_control="public, max-age=3600",
     ),
 )
 

@@ -186,6 +186,27 @@ resource "google_compute_security_policy" "api" {
     }
   }
 
+  # Share and verify (infra/sharing.tf): public pages and uploads, and the owner's link routes.
+  rule {
+    action      = "throttle"
+    priority    = 800
+    description = "Share and verify: per-IP limit"
+    match {
+      expr {
+        expression = "request.path.startsWith('${var.api_prefix}/verify') || request.path.startsWith('${var.api_prefix}/.well-known/') || request.path.matches('^${var.api_prefix}/tesla/report/[^/]+/shares?(/|$)')"
+      }
+    }
+    rate_limit_options {
+      conform_action = "allow"
+      exceed_action  = "deny(429)"
+      enforce_on_key = "IP"
+      rate_limit_threshold {
+        count        = var.verify_rate_limit_per_ip_per_minute
+        interval_sec = 60
+      }
+    }
+  }
+
   rule {
     action      = "throttle"
     priority    = 1000

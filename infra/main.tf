@@ -35,6 +35,10 @@ locals {
     payment_events = "payment_events"
     # Kept for the bookkeeping duty: expires_at is bookkeeping_retention_days after its last change.
     payment_ledger = var.payment_ledger_collection
+    # Share and verify (infra/sharing.tf): links a while after they stop working; issued
+    # reports with the stored report (reports_retention_days).
+    report_shares  = "report_shares"
+    issued_reports = "issued_reports"
   }
 
   # Environment of every function (names are shared/settings.py fields with the CPT_ prefix).
@@ -78,6 +82,7 @@ locals {
     "artifactregistry.googleapis.com",
     "cloudbuild.googleapis.com",
     "cloudfunctions.googleapis.com",
+    "cloudkms.googleapis.com",
     "cloudresourcemanager.googleapis.com",
     "cloudtasks.googleapis.com",
     "compute.googleapis.com",

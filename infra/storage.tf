@@ -55,8 +55,11 @@ resource "google_storage_bucket" "reports" {
 }
 
 locals {
+  # A car's report: {vehicle_id}[.g{n}].json/.pdf (ends in a digit), and its PDF re-rendered in
+  # another language: {vehicle_id}.{lang}.pdf (shared/delivery/rerender.py).
   personal_data_suffixes = concat(
     flatten([for digit in range(10) : ["${digit}.json", "${digit}.pdf"]]),
+    [for lang in ["da", "de", "en", "es", "fi", "fr", "it", "no", "sv"] : ".${lang}.pdf"],
     ["charging_history.json"],
   )
 }

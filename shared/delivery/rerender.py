@@ -13,14 +13,18 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import TYPE_CHECKING
 
-from shared.delivery import report_store
+from shared.delivery import issued, report_store
 from shared.delivery.report_store import CarReport
 from shared.orders import order_state, sessions
 from shared.platform import errors
 from shared.platform.settings import Settings
 from shared.product.catalog import Package
 from shared.product.languages import ReportLanguage
+
+if TYPE_CHECKING:
+    from shared.reports.proof import PrintedProof
 
 logger = logging.getLogger(__name__)
 
@@ -66,10 +70,23 @@ def _stored_or_rendered(
     if stored is None:
         raise errors.NotFound("This car's report is not ready yet.")
     started = time.perf_counter()
-    pdf = render_stored_report(stored, session, language)
+    proof = issued.prepare_proof(settings, stored)  # issue 16: the same signed content digest
+    pdf = render_stored_report(stored, session, language, proof)
     created = report_store.write_blob_once(
         settings, language_pdf_path(car.json_path, language), pdf, "application/pdf"
     )
+    if proof is not None:
+        issued.register(
+            settings,
+            owner_key=session.session_key,
+            order_id=session.order_id,
+            vehicle_id=car.vehicle_id,
+            report=stored,
+            proof=proof,
+            pdf=pdf,
+            json_path=car.json_path,
+            pdf_path=None,
+        )
     logger.info(
         "report pdf rendered in another language",
         extra={
@@ -96,7 +113,10 @@ def _stored_paths(
 
 
 def render_stored_report(
-    stored: dict, session: sessions.OrderSession, language: ReportLanguage
+    stored: dict,
+    session: sessions.OrderSession,
+    language: ReportLanguage,
+    proof: PrintedProof | None = None,
 ) -> bytes:
     """Pure but for WeasyPrint: the stored report JSON as a PDF in ``language``."""
     from shared.reports.model import VehicleReport
@@ -109,4 +129,4 @@ def render_stored_report(
         ordered_at=session.paid_at or session.created_at,
         vehicle_count=max(1, len(session.selected_vehicle_ids)),
     )
-    return render_pdf(report, order=order, language=language)
+    return render_pdf(report, order=order, language=language, proof=proof)

@@ -23,15 +23,17 @@ Infrastructure failures raise ``Retryable`` (503), so Cloud Tasks delivers the t
 
 from __future__ import annotations
 
+import json
 import logging
 import time
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from shared.cars.connection import Connection
 from shared.cars.vehicles import VehicleRecord
-from shared.delivery import generation, report_store
+from shared.delivery import generation, issued, report_store
 from shared.delivery.report_store import (
     AttemptCalls,
     CarStatus,
@@ -45,11 +47,13 @@ from shared.orders import order_state, sessions
 from shared.orders.order_state import SessionStatus
 from shared.platform import errors
 from shared.platform.settings import Settings
+from shared.platform.signals import Signal, signal
 from shared.product.catalog import Package
 
 if TYPE_CHECKING:
     from shared.reports.model import VehicleReport
     from shared.reports.normalise import ModuleResult
+    from shared.reports.proof import PrintedProof
     from shared.tesla.calls import CallLog, TeslaCall
     from shared.tesla.fetch import FetchPolicy, ModuleFailure, PartnerClients
     from shared.tesla.fleet import FleetClient
@@ -109,6 +113,13 @@ def build_car_report(
         outcome = _build(settings, session, vehicle, claim)
     except ReconnectNeeded:
         _stop_for_reconnect(settings, session_key, claim)
+        signal(
+            Signal.CAR_REPORT,
+            order_id=session.order_id,
+            outcome="waiting_reconnect",
+            reason="tesla_connection_expired",
+            attempt=claim.attempt,
+        )
         return "reconnect_required"
     except Exception:
         # Give the car back so the retry (or the WUI's generate) can take it at once.
@@ -157,6 +168,7 @@ def _build(
     finally:
         # Before rendering and upload: an attempt that dies from here on is accounted for.
         _record_attempt_calls(settings, session.session_key, vehicle, claim, calls)
+        signal_tesla_calls(session.order_id, calls)
 
     report = build_report(
         vehicle=vehicle.model_dump(),
@@ -165,15 +177,30 @@ def _build(
         language=session.language,
         generated_at=datetime.now(UTC),
     )
-    pdf = _render(report, session)
+    report_json = report.model_dump_json()
+    proof = issued.prepare_proof(settings, json.loads(report_json))  # issue 16: signed digest
+    pdf = _render(report, session, proof)
     paths = report_store.save_report(
         settings,
         session.order_id,
         vehicle.id,
-        report.model_dump_json(),
+        report_json,
         pdf,
         generation=claim.car.generation,
     )
+    if pdf is not None and proof is not None:  # registered for POST /verify (shared/sharing)
+        issued.register(
+            settings,
+            owner_key=session.session_key,
+            order_id=session.order_id,
+            vehicle_id=vehicle.id,
+            report=json.loads(report_json),
+            proof=proof,
+            pdf=pdf,
+            json_path=paths[0],
+            pdf_path=paths[1],
+            generation=claim.car.generation,
+        )
     status = CarStatus(report.status.value)
     retry_at = _next_attempt_at(settings, claim, status, results)
     if retry_at is not None:
@@ -197,6 +224,16 @@ def _build(
                 "next_attempt_at": retry_at.isoformat() if retry_at else None,
             }
         },
+    )
+    module_outcomes = {name: result.outcome for name, result in results.items()}
+    signal(
+        Signal.CAR_REPORT,
+        order_id=session.order_id,
+        package=str(package),
+        outcome=report.status.value,
+        reason=car_outcome_reason(module_outcomes),
+        attempt=claim.attempt,
+        retry_planned=retry_at is not None,
     )
     return report.status.value
 
@@ -313,7 +350,33 @@ def _next_attempt_at(
     return datetime.now(UTC) + timedelta(seconds=delays[claim.car.retries])
 
 
-def car_unreachable(outcomes: dict[str, str]) -> bool:
+def signal_tesla_calls(order_id: str, calls: CallLog) -> None:
+    """One ``tesla_calls`` signal per endpoint this attempt called (the car's own calls and the
+    order's charging history when this attempt fetched it): what the Tesla cost metrics sum."""
+    for endpoint, summary in calls.per_endpoint().items():
+        signal(
+            Signal.TESLA_CALLS,
+            order_id=order_id,
+            endpoint=endpoint,
+            calls=summary.calls,
+            billed_calls=summary.billed_calls,
+            cost_micro_usd=summary.cost_micro_usd,
+        )
+
+
+def car_outcome_reason(outcomes: Mapping[str, str]) -> str | None:
+    """Pure: a bounded reason code for a car's outcome (a metric label), None when every module
+    is ok: the car stayed asleep/offline, Tesla failed a module, or a module was unavailable."""
+    if car_unreachable(outcomes):
+        return "car_unreachable"
+    if any(outcome == "failed" for outcome in outcomes.values()):
+        return "module_failed"
+    if any(outcome != "ok" for outcome in outcomes.values()):
+        return "module_unavailable"
+    return None
+
+
+def car_unreachable(outcomes: Mapping[str, str]) -> bool:
     """Pure: a module that needs the car online was unavailable (it stayed asleep or offline
     through the wake window) — what a later attempt can fix."""
     from shared.tesla.fetch import MODULE_ENDPOINTS
@@ -364,7 +427,9 @@ def _history_of_car(by_vin: ChargingHistory, vin: str) -> ModuleResult:
     return ModuleResult.ok(by_vin.get(vin, []))
 
 
-def _render(report: VehicleReport, session: sessions.OrderSession) -> bytes | None:
+def _render(
+    report: VehicleReport, session: sessions.OrderSession, proof: PrintedProof | None = None
+) -> bytes | None:
     from shared.reports.pdf import OrderSummary, render_pdf
 
     try:
@@ -377,6 +442,7 @@ def _render(report: VehicleReport, session: sessions.OrderSession) -> bytes | No
                 vehicle_count=len(session.selected_vehicle_ids),
             ),
             language=session.language,
+            proof=proof,
         )
     except Exception:  # the JSON report is still delivered; the PDF can be rebuilt
         logger.exception("pdf rendering failed", extra={"fields": {"order_id": session.order_id}})

@@ -159,6 +159,28 @@ class Settings(BaseSettings):
     car_retry_delays_s: tuple[int, ...] = (3600, 6 * 3600, 24 * 3600, 72 * 3600)
     # --- end of offline-car settings ---
 
+    # --- Share and verify (shared/sharing, shared/platform/signing.py; docs/sharing.md) ---
+    shares_collection: str = "report_shares"
+    issued_reports_collection: str = "issued_reports"
+    share_default_days: int = Field(default=30, gt=0)
+    share_max_days: int = Field(default=180, gt=0)
+    share_max_opens: int = Field(default=10_000, gt=0)  # the largest cap an owner may set
+    shares_per_car: int = Field(default=20, gt=0)  # live links per car (listing stays short)
+    # Owner actions (create/revoke) per order, and public opens/verifications per client IP.
+    share_writes_per_order: int = Field(default=30, gt=0)
+    share_write_window_s: int = Field(default=3600, gt=0)
+    verify_rate_limit: int = Field(default=60, gt=0)
+    verify_rate_window_s: int = Field(default=60, gt=0)
+    verify_upload_max_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
+    # Report signing: locally an Ed25519 key from this base64 32-byte seed (a published dev
+    # key: never trusted outside local); deployed, always the Cloud KMS key below (EC_SIGN_ED25519)
+    # — the names infra/sharing.tf creates, so a deploy needs no extra variable.
+    report_signing_local_seed: str = "Y3B0LWxvY2FsLXJlcG9ydC1zaWduaW5nLWtleS0zMmI="
+    report_signing_kms_key_ring: str = "cpt-signing"
+    report_signing_kms_key: str = "cpt-report-signing"
+    report_signing_kms_key_version: int = Field(default=1, gt=0)  # the version that signs now
+    # --- end of share and verify settings ---
+
     # Request limits
     max_request_bytes: int = Field(default=64 * 1024, gt=0)
     # How many proxies in front of the functions append to X-Forwarded-For: 1 for a function

@@ -11,17 +11,21 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from shared.delivery.report_store import report_paths
+from shared.delivery.rerender import language_pdf_path
 from shared.orders.manifests import manifest_path, receipt_path
 from shared.orders.order_state import SessionStatus
 from shared.payments import ledger
 from shared.platform.settings import Settings
+from shared.product.languages import SUPPORTED_LANGUAGES
 from tests.infra.hcl import load_infra
 
 STATE = load_infra()
 ORDER = "ord_0123456789abcdef01234567"
 # What the HCL expression in infra/storage.tf evaluates to (asserted textually below).
-PERSONAL_SUFFIXES = [f"{d}.{ext}" for d in range(10) for ext in ("json", "pdf")] + [
-    "charging_history.json"
+PERSONAL_SUFFIXES = [
+    *(f"{d}.{ext}" for d in range(10) for ext in ("json", "pdf")),
+    *(f".{language}.pdf" for language in SUPPORTED_LANGUAGES),
+    "charging_history.json",
 ]
 
 
@@ -42,6 +46,7 @@ def _deleted(name: str, age_days: int) -> bool:
 def test_the_suffixes_are_those_of_the_hcl() -> None:
     assert STATE.locals["personal_data_suffixes"] == (
         '${concat(flatten([for digit in range(10) : ["${digit}.json", "${digit}.pdf"]]), '
+        '[for lang in ["da", "de", "en", "es", "fi", "fr", "it", "no", "sv"] : ".${lang}.pdf"], '
         '["charging_history.json"])}'
     )
 
@@ -52,6 +57,7 @@ def test_day_130_keeps_bookkeeping_and_drops_personal_data() -> None:
         *report_paths(ORDER, 3744180002000017),
         *report_paths(ORDER, 3744180002000017, generation=2),
         f"{ORDER}/charging_history.json",
+        *(language_pdf_path(report_paths(ORDER, 17)[0], lang) for lang in SUPPORTED_LANGUAGES),
     ]
     assert not any(_deleted(name, 130) for name in kept)
     assert all(_deleted(name, 130) for name in gone)

@@ -184,6 +184,8 @@ def test_ttl_on_exactly_the_collections_the_code_expires() -> None:
         report_store.ARTIFACTS,
         webhooks.EVENTS_COLLECTION,
         defaults.payment_ledger_collection,
+        defaults.shares_collection,  # share and verify (infra/sharing.tf)
+        defaults.issued_reports_collection,
     }
     assert {(c, field) for c in collections} == {(c, "expires_at") for c in expected}
     # The variables are the settings: the same names reach the functions' environment.
@@ -216,7 +218,9 @@ IAM_TYPES = {
     "google_service_account_iam_member": "service_account",
     "google_secret_manager_secret_iam_member": "secrets",
     "google_cloud_run_service_iam_member": "functions",
+    "google_kms_crypto_key_iam_member": "kms",
 }
+GRANTED_ON = {"bucket": "bucket", "queue": "name", "kms": "crypto_key_id"}
 
 
 def _member(value: str) -> str:
@@ -239,10 +243,8 @@ def _grants() -> set[tuple[str, str, str]]:
             roles = _list_literal(for_each_text)
         if kind == "project":
             scope = "project"
-        elif kind == "bucket":
-            scope = "bucket:" + expr(body["bucket"]).split(".")[1]
-        elif kind == "queue":
-            scope = "queue:" + expr(body["name"]).split(".")[1]
+        elif kind in GRANTED_ON:  # one resource, named by this attribute of the grant
+            scope = f"{kind}:" + expr(body[GRANTED_ON[kind]]).split(".")[1]
         elif kind == "service_account":
             if body["service_account_id"] == "${each.value}":
                 targets = re.findall(r"google_service_account\.(\w+)\.name", str(for_each))
@@ -270,6 +272,10 @@ EXPECTED_GRANTS = {
     ("worker", "roles/iam.serviceAccountUser", "sa:tasks_invoker"),
     ("worker", "roles/secretmanager.secretAccessor", "secrets:toset(local.worker_secrets)"),
     ("tasks_invoker", "roles/run.invoker", "functions:local.internal_routes"),
+    # Report signing (infra/sharing.tf): the worker signs what it builds, the API re-rendered
+    # PDFs; both read the public keys they publish.
+    ("api", "roles/cloudkms.signerVerifier", "kms:report_signing"),
+    ("worker", "roles/cloudkms.signerVerifier", "kms:report_signing"),
     ("allUsers", "roles/run.invoker", "functions:local.public_routes"),
     # Cloud Build deploying functions (reference §1.7), and actAs only on the runtime accounts.
     ("deployer", "roles/cloudfunctions.developer", "project"),
