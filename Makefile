@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: up test test-fast check lint typecheck contracts fmt bench bench-against bench-e2e bench-reports openapi clean
+.PHONY: up status test test-browser test-fast check lint typecheck contracts fmt bench bench-against bench-e2e bench-reports openapi clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -16,9 +16,20 @@ $(STAMP): requirements.txt requirements-dev.txt
 up: $(STAMP)
 	$(PY) -m dev.up
 
+## One screen about the running local stack: orders, cars, stuck orders, Tesla cost (ORDER=ord_… for one).
+status: $(STAMP)
+	$(PY) -m dev.status $(if $(ORDER),--order $(ORDER)) $(if $(LOG),--log $(LOG))
+
 ## Run every check and the whole test suite (starts and stops the emulators it needs).
+## Installs Debian's Chromium first when missing and possible (the browser tests skip without it).
 test: check
+	$(PY) -m dev.browser
 	$(PY) -m pytest
+
+## The web app in Chromium alone (tests/browser/); CPT_README_SCREENSHOTS=1 refreshes docs/img/.
+test-browser: $(STAMP)
+	$(PY) -m dev.browser --require
+	$(PY) -m pytest tests/browser -q
 
 ## The pure tests alone (no emulator, no simulator, no subprocess): seconds, for the edit loop.
 test-fast: $(STAMP)

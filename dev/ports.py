@@ -24,6 +24,7 @@ PORT_VARIABLES = {
     "tasks": "CPT_TASKS_PORT",
     "tasks_http": "CPT_TASKS_HTTP_PORT",
     "stripe": "CPT_STRIPE_PORT",
+    "web app": "CPT_WUI_PORT",
 }
 
 

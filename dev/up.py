@@ -7,8 +7,9 @@ then serves every function behind one port at ``/api/v1/...``. Ctrl-C stops ever
 Ports are overridable by environment: CPT_GATEWAY_PORT (8080), CPT_TESLA_SIM_PORT (9100),
 CPT_PAYPAL_SIM_PORT (9200), CPT_FIRESTORE_PORT (8085), CPT_GCS_PORT (4443), CPT_TASKS_PORT (9022,
 the Cloud Tasks emulator's gRPC API), CPT_TASKS_HTTP_PORT (9023, its health, admin API and OIDC
-certificates), CPT_STRIPE_PORT (8420). The reports queue retries and rate-limits as the cloud's
-does (dev/localcloud.CLOUD_REPORTS_QUEUE mirrors infra/tasks.tf).
+certificates), CPT_STRIPE_PORT (8420), CPT_WUI_PORT (5173, the reference web app, ``wui/``).
+The reports queue retries and rate-limits as the cloud's does
+(dev/localcloud.CLOUD_REPORTS_QUEUE mirrors infra/tasks.tf).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ DEFAULT_PORTS = {
     "CPT_TASKS_PORT": 9022,
     "CPT_TASKS_HTTP_PORT": 9023,
     "CPT_STRIPE_PORT": 8420,
+    "CPT_WUI_PORT": 5173,
 }
 LOCAL_PROJECT = "cpt-local"
 
@@ -108,6 +110,8 @@ def _run() -> int:
             print("\nStopped during start-up.")
             return 130
         os.environ.update(local_app_environment(cloud.env, tesla.url, paypal.url, gateway_port))
+        # The API redirects to, and allows CORS from, the web app's origin: where we serve it.
+        os.environ.setdefault("CPT_WUI_URL", f"http://127.0.0.1:{port('CPT_WUI_PORT')}")
 
         from dev.gateway import Gateway
         from dev.seed import seed_demo_data
@@ -121,8 +125,15 @@ def _run() -> int:
 
         interval_s = float(os.environ.get("CPT_RECONCILE_INTERVAL_S", "60"))
         stack.callback(start_in_background(interval_s).set)
+        from dev.wui import serve_local
+
+        web_app = stack.enter_context(
+            serve_local(port("CPT_WUI_PORT"), gateway_url, cloud.env["CPT_STRIPE_API_BASE"])
+        )
         _print_summary(
-            cloud.urls | {"tesla-simulator": tesla.url, "paypal-simulator": paypal.url},
+            cloud.urls
+            | {"tesla-simulator": tesla.url, "paypal-simulator": paypal.url}
+            | ({"web app": web_app} if web_app else {}),
             gateway_url,
             seeded,
         )

@@ -6,7 +6,8 @@ functions the way functions-framework and the public entry do.
 
 Every test gets one tier marker at collection (``pytest -m pure`` for the fast loop):
 
-- ``system``: in a system folder (tests/dev, tests/localcloud), or its test function, a fixture it
+- ``system``: in a system folder (tests/dev, tests/localcloud), or it drives Chromium (the
+  ``chromium`` fixture), or its test function, a fixture it
   uses or a helper of theirs in the same module spawns a process (``subprocess``, ``os.system``…);
 - ``integration``: its fixture closure reaches a service fixture, i.e. one of tests/fixtures/
   (emulators, simulators, webhook servers), directly or through any fixture that depends on one;
@@ -178,6 +179,9 @@ def seen_secrets() -> Iterator[SecretsLedger]:
 
 TIERS = ("pure", "integration", "system")
 SYSTEM_FOLDERS = frozenset({"dev", "localcloud"})  # tests/<folder>: they start whole stacks
+# Fixtures that start a process through a library (Playwright launching Chromium), which the
+# source scan for subprocess calls cannot see.
+SYSTEM_FIXTURES = frozenset({"chromium"})
 # Fixtures defined here start a service (emulator, simulator, HTTP server); any fixture depending on
 # one is in the same test's closure, so the closure alone tells whether a test needs a service.
 SERVICE_FIXTURE_PACKAGE = "tests.fixtures."
@@ -203,7 +207,8 @@ def _tier(item: pytest.Item) -> str:
     )
     fixture_funcs = list(_fixture_functions(item))
     uses = [_uses(func) for func in [item.function, *fixture_funcs]]
-    if in_system_folder or any(use.spawns for use in uses):
+    starts_browser = not SYSTEM_FIXTURES.isdisjoint(item.fixturenames)
+    if in_system_folder or starts_browser or any(use.spawns for use in uses):
         return "system"
     if any(use.service for use in uses) or any(
         func.__module__.startswith(SERVICE_FIXTURE_PACKAGE) for func in fixture_funcs
