@@ -22,9 +22,11 @@ status: $(STAMP)
 
 ## Run every check and the whole test suite (starts and stops the emulators it needs).
 ## Installs Debian's Chromium first when missing and possible (the browser tests skip without it).
+## Two pytest workers (pytest-xdist), each with its own local cloud; a test module stays on one
+## worker. The tests mostly wait on emulators and simulators, so two halve the wall time.
 test: check
 	$(PY) -m dev.browser
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 --dist loadfile
 
 ## The web app in Chromium alone (tests/browser/); CPT_README_SCREENSHOTS=1 refreshes docs/img/.
 test-browser: $(STAMP)
