@@ -333,7 +333,8 @@ def _with_query(url: str, params: dict[str, str]) -> str:
 
 def _error_page(message: str, status: int = 400) -> Response:
     body = (
-        "<!doctype html><title>Tesla sign-in error</title><h1>Error</h1>"
+        '<!doctype html><title>Tesla sign-in error</title><link rel="icon" href="data:,">'
+        "<h1>Error</h1>"
         f"<p>{html.escape(message)}</p>"
     )
     return Response(body, status=status, mimetype="text/html")
@@ -357,7 +358,8 @@ def _consent_page(state: SimulatorState, params: dict[str, str], scopes: list[st
         for key, value in params.items()
     )
     page = f"""<!doctype html>
-<html><head><meta charset="utf-8"><title>Sign in - Tesla Fleet API simulator</title></head>
+<html><head><meta charset="utf-8"><title>Sign in - Tesla Fleet API simulator</title>
+<link rel="icon" href="data:,"></head>
 <body style="font-family:sans-serif;max-width:40em;margin:2em auto">
 <h1>Tesla Fleet API simulator</h1>
 <p>Application <code>{html.escape(params.get("client_id", ""))}</code> asks for access.</p>
