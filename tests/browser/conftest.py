@@ -143,8 +143,21 @@ def save_small_png(source: Path, target: Path) -> None:
 
 
 @pytest.fixture
+def clean_store(firestore_db: Any) -> None:
+    """An empty Firestore and no cached commerce data: the tests' own vouchers and price book
+    (app_env's files) apply, whatever an earlier test on this pytest worker published."""
+    from shared.pricing.book import clear_commerce_cache
+
+    clear_commerce_cache()
+
+
+@pytest.fixture
 def journey(
-    chromium: Any, wui: str, request: pytest.FixtureRequest, tesla_for_browser: TeslaSimulator
+    chromium: Any,
+    wui: str,
+    request: pytest.FixtureRequest,
+    tesla_for_browser: TeslaSimulator,
+    clean_store: None,
 ) -> Iterator[Journey]:
     folder = ARTIFACTS / request.node.name
     shutil.rmtree(folder, ignore_errors=True)

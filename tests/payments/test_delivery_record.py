@@ -5,6 +5,7 @@ no owner name or e-mail, no car name, no location (issue 12, item 3)."""
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
@@ -60,6 +61,10 @@ def test_the_stored_delivery_record_holds_no_personal_data(delivering) -> None:
         .bucket(get_settings().reports_bucket)
         .blob(f"{session.order_id}/delivery.json")
     )
+    # The record is written right after the order turns complete: wait for it, a little.
+    deadline = time.monotonic() + 15
+    while not blob.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
     text = blob.download_as_text()
     stored = json.loads(text)
 
