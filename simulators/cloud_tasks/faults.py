@@ -20,10 +20,10 @@ fires on the next ``count`` matching deliveries (default 1), or on every one wit
 
 from __future__ import annotations
 
-import itertools
-import threading
 from dataclasses import asdict, dataclass
 from typing import Any
+
+from simulators.faults import RuleBook
 
 from .names import TaskName
 
@@ -79,17 +79,9 @@ def _parse_rule(rule_id: int, body: dict[str, Any]) -> FaultRule:
     )
 
 
-class FaultBook:
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._rules: list[FaultRule] = []
-        self._ids = itertools.count(1)
-
+class FaultBook(RuleBook[FaultRule]):
     def add(self, body: dict[str, Any]) -> FaultRule:
-        rule = _parse_rule(next(self._ids), body)
-        with self._lock:
-            self._rules.append(rule)
-        return rule
+        return self.append(_parse_rule(self.next_id(), body))
 
     def take(self, name: TaskName) -> dict[str, Any] | None:
         """The fault for the next delivery of this task, if any rule matches (and count it)."""
@@ -103,13 +95,3 @@ class FaultBook:
     def describe(self) -> list[dict[str, Any]]:
         with self._lock:
             return [asdict(rule) | {"exhausted": rule.exhausted} for rule in self._rules]
-
-    def remove(self, rule_id: int) -> bool:
-        with self._lock:
-            before = len(self._rules)
-            self._rules = [rule for rule in self._rules if rule.id != rule_id]
-            return len(self._rules) != before
-
-    def clear(self) -> None:
-        with self._lock:
-            self._rules.clear()
