@@ -384,7 +384,7 @@ async function renderCardForm(intent) {
       const reason = result.error.message || "The card was not accepted.";
       return renderCheckout({ notice: `The payment did not go through: ${reason} Nothing was charged; try again or use another card.` });
     }
-    renderProgress({ notice: "Payment received. Your reports are being built." });
+    renderProgress({ notice: "Payment received. Thank you." });
   });
 }
 
@@ -398,7 +398,7 @@ async function capturePayPal() {
     if (!(error.status === 409 && AFTER_PAYMENT.has(error.details.status))) return renderApiError(error);
   }
   state.save({ paying: null });
-  return renderProgress({ notice: "PayPal payment received. Your reports are being built." });
+  return renderProgress({ notice: "PayPal payment received. Thank you." });
 }
 
 // ── Progress and downloads ─────────────────────────────────────────────────────────────────────
