@@ -20,6 +20,15 @@ def _manifest(order):
     return read_manifest(get_settings(), order.session().order_id)
 
 
+def _written_manifest(order, timeout_s: float = 15.0):
+    """The manifest, once the webhook request that marked the order paid has written it (the
+    session turns paid first; after_paid writes order.json right after, in the same request)."""
+    deadline = time.monotonic() + timeout_s
+    while (manifest := _manifest(order)) is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return manifest
+
+
 def _signed(payload: dict, secret: str | None = None, timestamp: int | None = None):
     body = json.dumps(payload)
     secret = secret or get_settings().stripe_webhook_secret.get_secret_value()
@@ -70,7 +79,7 @@ def test_card_payment_marks_the_order_paid_once_with_one_manifest(order):
     assert paid.expires_at > paid.created_at.replace(year=paid.created_at.year) and (
         (paid.expires_at - paid.paid_at).days >= 13
     )
-    manifest = _manifest(order)
+    manifest = _written_manifest(order)
     assert manifest["order_id"] == paid.order_id
     assert manifest["payment_id"] == intent_id and manifest["payment_method"] == "stripe"
     assert (manifest["amount_cents"], manifest["vat_cents"]) == (2999, 609)
@@ -143,7 +152,7 @@ def test_zero_total_is_paid_without_a_provider(order):
     from shared.pricing.redemptions import redemptions_used
 
     assert redemptions_used(get_settings(), "PILOT2026") == 1
-    assert _manifest(order)["voucher"]["code"] == "PILOT2026"
+    assert _written_manifest(order)["voucher"]["code"] == "PILOT2026"
     # Asking again is a 409 naming the status, and counts nothing twice.
     again = order.create_intent()
     assert again.status_code == 409 and again.json["error"]["status"] in PAID_OR_LATER
