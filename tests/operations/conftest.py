@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -62,6 +63,15 @@ def delete_blob(path: str) -> None:
 
 def blob_exists(path: str) -> bool:
     return report_store.blob_exists(get_settings(), path)
+
+
+def wait_for_blob(path: str, timeout_s: float = 15.0) -> None:
+    """Until ``path`` exists: delivery.json is written just after the order turns complete
+    (outside the completing transaction), so a test that saw "complete" may be early."""
+    deadline = time.monotonic() + timeout_s
+    while not blob_exists(path):
+        assert time.monotonic() < deadline, f"{path} was never written"
+        time.sleep(0.1)
 
 
 def session_of(order: OrderDriver) -> sessions.OrderSession:

@@ -16,6 +16,7 @@ from tests.operations.conftest import (
     reconcile,
     session_of,
     set_car,
+    wait_for_blob,
 )
 
 
@@ -123,6 +124,7 @@ def test_a_missing_manifest_and_receipt_are_written_again(order, firestore_db):
 def test_a_complete_order_without_its_delivery_record_gets_it(order, firestore_db):
     pay_free(order, "solo", "basic")
     session = wait_for_status(order, "complete")
+    wait_for_blob(f"{session.order_id}/delivery.json")
     delete_blob(f"{session.order_id}/delivery.json")
     age_order(firestore_db, session.session_key)
 
@@ -134,6 +136,7 @@ def test_a_complete_order_without_its_delivery_record_gets_it(order, firestore_d
 def test_an_order_whose_cars_all_ended_but_never_completed_is_completed(order, firestore_db):
     pay_free(order, "solo", "basic")
     session = wait_for_status(order, "complete")
+    wait_for_blob(f"{session.order_id}/delivery.json")
     key = session.session_key
     # The last worker wrote its car and died before completing the order.
     firestore_db.collection(get_settings().sessions_collection).document(key).update(
