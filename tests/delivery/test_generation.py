@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import time
 
 import pypdf
 import requests
@@ -68,13 +69,16 @@ def test_card_payment_to_complete_reports_without_the_wui_calling_generate(order
     assert receipt.status_code == 200 and receipt.data.startswith(b"%PDF")
     receipt_text = pypdf.PdfReader(io.BytesIO(receipt.data)).pages[0].extract_text()
     assert session.order_id in receipt_text and "6.09" in receipt_text  # VAT of €29.99
-    delivery = json.loads(
-        requests.get(
-            f"{_gcs()}/storage/v1/b/{get_settings().reports_bucket}/o/"
-            f"{session.order_id}%2Fdelivery.json?alt=media",
-            timeout=10,
-        ).content
+    delivery_url = (
+        f"{_gcs()}/storage/v1/b/{get_settings().reports_bucket}/o/"
+        f"{session.order_id}%2Fdelivery.json?alt=media"
     )
+    # Written just after the order turns complete (outside the completing transaction).
+    deadline = time.monotonic() + 15
+    while (stored := requests.get(delivery_url, timeout=10)).status_code == 404:
+        assert time.monotonic() < deadline, "delivery.json was never written"
+        time.sleep(0.1)
+    delivery = json.loads(stored.content)
     assert {car["status"] for car in delivery["cars"]} == {"complete"}
     assert all(car["tesla_cost_micro_usd"] > 0 for car in delivery["cars"])
 
