@@ -178,7 +178,8 @@ def _build(
         generated_at=datetime.now(UTC),
     )
     report_json = report.model_dump_json()
-    proof = issued.prepare_proof(settings, json.loads(report_json))  # issue 16: signed digest
+    stored_form = json.loads(report_json)  # what the JSON file holds: the signed content
+    proof = issued.prepare_proof(settings, stored_form)
     pdf = _render(report, session, proof)
     paths = report_store.save_report(
         settings,
@@ -194,7 +195,7 @@ def _build(
             owner_key=session.session_key,
             order_id=session.order_id,
             vehicle_id=vehicle.id,
-            report=json.loads(report_json),
+            report=stored_form,
             proof=proof,
             pdf=pdf,
             json_path=paths[0],
